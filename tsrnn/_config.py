@@ -1,0 +1,85 @@
+"""Every JIT option and numeric policy of tsrnn, in one place.
+
+Kernels never hard-code ``cache=``, ``fastmath=`` or ``parallel=``: they take them from
+:data:`JIT` and :data:`JIT_PARALLEL` below. Each option can be overridden through an
+environment variable, read once when :mod:`tsrnn` is imported (numba freezes these
+options when a kernel is first compiled, so they cannot change later in a process).
+
+Environment variables
+---------------------
+TSRNN_CACHE : {"1", "0"}, default "1"
+    Write compiled kernels to numba's on-disk cache so that a second process does not
+    recompile. Numba puts the cache beside the sources, or under ``NUMBA_CACHE_DIR``.
+TSRNN_FASTMATH : {"0", "1"}, default "0"
+    Let LLVM reassociate and contract floating-point arithmetic in the kernels. Off by
+    default: the float64 kernels are checked against a NumPy reference to 1e-10, and
+    results must not depend on the machine's vector width. NaN/inf semantics are never
+    relaxed (tsrnn relies on detecting non-finite values).
+TSRNN_PARALLEL : {"1", "0"}, default "1"
+    Run the per-chunk time loops with ``numba.prange``.
+TSRNN_BATCH_CHUNK : int, default 16
+    Rows of the batch given to one parallel task. The split depends on this number only,
+    never on the thread count, which is why results are bit-identical for any
+    ``NUMBA_NUM_THREADS``.
+TSRNN_FAST_ACTIVATIONS : {"1", "0"}, default "1"
+    Use a clamped rational approximation of tanh (and sigmoid through
+    ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``) in float32 kernels, about 6x cheaper than
+    ``math.tanh`` on builds of numba without SVML. Its relative error is below 1e-6,
+    under float32's own rounding of the recurrences. float64 kernels always use the
+    exact functions.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = [
+    "JIT",
+    "JIT_PARALLEL",
+    "BATCH_CHUNK",
+    "FAST_ACTIVATIONS_FLOAT32",
+    "DEFAULT_DTYPE",
+    "SUPPORTED_DTYPES",
+]
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r}: expected an integer >= {minimum}") from None
+    if value < minimum:
+        raise ValueError(f"environment variable {name}={raw!r}: expected an integer >= {minimum}")
+    return value
+
+
+CACHE: bool = _env_flag("TSRNN_CACHE", True)
+FASTMATH = {"reassoc", "contract", "arcp", "nsz"} if _env_flag("TSRNN_FASTMATH", False) else False
+PARALLEL: bool = _env_flag("TSRNN_PARALLEL", True)
+BATCH_CHUNK: int = _env_int("TSRNN_BATCH_CHUNK", 16, 1)
+FAST_ACTIVATIONS_FLOAT32: bool = _env_flag("TSRNN_FAST_ACTIVATIONS", True)
+
+#: Options for serial kernels (``numba.njit(**JIT)``).
+JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}
+#: Options for kernels with a ``prange`` loop.
+JIT_PARALLEL = dict(JIT, parallel=PARALLEL)
+
+DEFAULT_DTYPE = np.float32
+SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))

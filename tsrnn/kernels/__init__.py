@@ -1,0 +1,20 @@
+"""Numba kernels: arrays and scalars in, arrays out. No pandas, no objects, no callables.
+
+Importing this package compiles nothing; each kernel compiles on its first call (or
+loads from numba's on-disk cache).
+"""
+
+from .gru import gru_backward, gru_forward
+from .lstm import lstm_backward, lstm_forward
+from .rnn import RELU, TANH, rnn_backward, rnn_forward
+
+__all__ = [
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "TANH",
+    "RELU",
+]

@@ -1,0 +1,84 @@
+"""Scalar activations shared by every cell kernel, exact and fast.
+
+The cell kernels call :func:`tanh_` and :func:`sigmoid_` with a ``fast`` flag that the
+layer sets once per call (fast only for float32, see ``TSRNN_FAST_ACTIVATIONS``); the
+branch is loop-invariant, so LLVM hoists it out of the pointwise loops.
+
+Why a fast path: numba from PyPI has no SVML, so ``math.tanh``/``math.exp`` are scalar
+libm calls of about 100 ns each in hot loops, which dominate small-H cells. The
+rational approximation below (the minimax form used by Eigen for float tanh) costs
+about 17 ns and is accurate to a few float32 ulps on the whole real line.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .._config import JIT
+
+__all__ = ["tanh_", "sigmoid_", "fast_tanh", "exact_sigmoid"]
+
+_CLAMP = 7.90531110763549805
+_A1 = 4.89352455891786e-03
+_A3 = 6.37261928875436e-04
+_A5 = 1.48572235717979e-05
+_A7 = 5.12229709037114e-08
+_A9 = -8.60467152213735e-11
+_A11 = 2.00018790482477e-13
+_A13 = -2.76076847742355e-16
+_B0 = 4.89352518554385e-03
+_B2 = 2.26843463243900e-03
+_B4 = 1.18534705686654e-04
+_B6 = 1.19825839466702e-06
+
+
+@njit(inline="always", **JIT)
+def fast_tanh(x):
+    """Clamped rational tanh; max abs error ~1e-7, exact sign and limits +-1."""
+    if x != x:
+        return x
+    if x > _CLAMP:
+        x = _CLAMP
+    elif x < -_CLAMP:
+        x = -_CLAMP
+    if abs(x) < 4e-4:
+        return x
+    x2 = x * x
+    p = x2 * _A13 + _A11
+    p = x2 * p + _A9
+    p = x2 * p + _A7
+    p = x2 * p + _A5
+    p = x2 * p + _A3
+    p = x2 * p + _A1
+    p = x * p
+    q = x2 * _B6 + _B4
+    q = x2 * q + _B2
+    q = x2 * q + _B0
+    return p / q
+
+
+@njit(inline="always", **JIT)
+def exact_sigmoid(x):
+    """Logistic function without overflow warnings for large negative ``x``."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(inline="always", **JIT)
+def tanh_(x, fast):
+    """tanh, exact or fast (``fast`` is a bool flag set once per kernel call)."""
+    if fast:
+        return fast_tanh(x)
+    return math.tanh(x)
+
+
+@njit(inline="always", **JIT)
+def sigmoid_(x, fast):
+    """Logistic sigmoid; the fast form is ``0.5 + 0.5 * tanh(x / 2)``."""
+    if fast:
+        return 0.5 + 0.5 * fast_tanh(0.5 * x)
+    return exact_sigmoid(x)

@@ -1,0 +1,111 @@
+"""Vanilla (Elman) RNN forward and backward over a whole sequence chunk (CPU, numba).
+
+PyTorch's ``torch.nn.RNN``, G = H::
+
+    h_t = act(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh),   act = tanh or relu
+
+``nonlinearity`` is an integer code (:data:`TANH` or :data:`RELU`) rather than a
+callable, so that no Python object crosses into compiled code.
+Work split and determinism as in :mod:`tsrnn.kernels.lstm`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT_PARALLEL
+from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
+from .activations import tanh_
+
+__all__ = ["rnn_forward", "rnn_backward", "TANH", "RELU"]
+
+TANH = 0
+RELU = 1
+
+
+@njit(**JIT_PARALLEL)
+def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
+    """Run one vanilla RNN layer over T steps.
+
+    Parameters
+    ----------
+    hs : (T+1, B, H) array
+        Hidden states; ``hs[0]`` holds h_0 on entry, ``hs[1:]`` is written.
+    pre : (T, B, H) array
+        Scratch for the input projection (the backward pass needs only ``hs``).
+    x : (T, B, I) array
+    w_ih : (H, I) array
+    w_hh : (H, H) array
+    b_ih, b_hh : (H,) arrays
+    nonlinearity : int
+        :data:`TANH` (0) or :data:`RELU` (1).
+    chunk : int
+    fast : bool
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    input_projection(pre, x, w_ih, b_ih)
+    w_hh_t = w_hh.T
+    for ci in prange(n_chunks(B, chunk)):
+        b0 = ci * chunk
+        b1 = min(B, b0 + chunk)
+        rec = np.empty((b1 - b0, H), dtype=x.dtype)
+        for t in range(T):
+            np.dot(hs[t, b0:b1], w_hh_t, rec)
+            for bb in range(b1 - b0):
+                b = b0 + bb
+                for j in range(H):
+                    a = pre[t, b, j] + rec[bb, j] + b_hh[j]
+                    if nonlinearity == RELU:
+                        hs[t + 1, b, j] = a if a > 0.0 else 0.0
+                    else:
+                        hs[t + 1, b, j] = tanh_(a, fast)
+
+
+@njit(**JIT_PARALLEL)
+def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk):
+    """Backpropagate through one vanilla RNN layer over T steps.
+
+    Weight gradients are added into ``dw_ih, dw_hh, db_ih, db_hh``; ``dx``, ``dh0`` and
+    ``dgates`` are overwritten.
+
+    Parameters
+    ----------
+    dx : (T, B, I) array, written
+    dw_ih : (H, I) array, accumulated
+    dw_hh : (H, H) array, accumulated
+    db_ih, db_hh : (H,) arrays, accumulated
+    dh0 : (B, H) array, written
+    dgates : (T, B, H) array
+        Scratch: gradient of the pre-activations.
+    dhs : (T, B, H) array
+        Gradient with respect to the layer output ``hs[1:]``.
+    dhT : (B, H) array
+        Gradient with respect to the final hidden state.
+    x, hs, w_ih, w_hh, nonlinearity :
+        As given to and written by :func:`rnn_forward`.
+    chunk : int
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    for ci in prange(n_chunks(B, chunk)):
+        b0 = ci * chunk
+        b1 = min(B, b0 + chunk)
+        dh = np.empty((b1 - b0, H), dtype=x.dtype)
+        dh[:, :] = dhT[b0:b1]
+        for t in range(T - 1, -1, -1):
+            for bb in range(b1 - b0):
+                b = b0 + bb
+                for j in range(H):
+                    h = hs[t + 1, b, j]
+                    dhv = dhs[t, b, j] + dh[bb, j]
+                    if nonlinearity == RELU:
+                        dgates[t, b, j] = dhv if h > 0.0 else 0.0
+                    else:
+                        dgates[t, b, j] = dhv * (1.0 - h * h)
+            np.dot(dgates[t, b0:b1], w_hh, dh)
+        dh0[b0:b1] = dh
+    input_grad(dx, dgates, w_ih)
+    accumulate_weight_grads(dw_ih, db_ih, dgates, x)
+    accumulate_weight_grads(dw_hh, db_hh, dgates, hs[:T])

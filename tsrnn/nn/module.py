@@ -1,0 +1,119 @@
+"""Flat parameter storage and the small base class every layer shares.
+
+Following llm.c, a module's parameters live in one contiguous buffer and its gradients in
+another of the same layout; each named parameter is a view into them. Zeroing, the
+optimizer step, gradient clipping and saving are then single loops over flat arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .._config import SUPPORTED_DTYPES
+
+__all__ = ["Module", "check_dtype"]
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype, or raise if tsrnn has no kernels for it."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype={dtype!r} is not a NumPy dtype; expected np.float32 or np.float64") from None
+    if dt not in SUPPORTED_DTYPES:
+        raise ValueError(f"dtype={dt} is not supported; expected np.float32 or np.float64")
+    return dt
+
+
+class Module:
+    """Base of tsrnn's layers: named parameters as views into one flat buffer.
+
+    Subclasses call :meth:`_allocate` once with the names and shapes of their parameters,
+    then fill ``self.params[name]`` in place.
+
+    Attributes
+    ----------
+    flat_params : (P,) array
+        Every parameter, concatenated in declaration order.
+    flat_grads : (P,) array
+        Gradients, same layout; ``backward`` adds into them.
+    params : dict of str to array
+        Named views into ``flat_params`` with their natural shapes.
+    grads : dict of str to array
+        Named views into ``flat_grads``.
+    """
+
+    dtype: np.dtype
+
+    def _allocate(self, specs, dtype) -> None:
+        self.dtype = check_dtype(dtype)
+        total = sum(int(np.prod(shape)) for _, shape in specs)
+        self.flat_params = np.zeros(total, dtype=self.dtype)
+        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        self.params = {}
+        self.grads = {}
+        offset = 0
+        for name, shape in specs:
+            size = int(np.prod(shape))
+            self.params[name] = self.flat_params[offset : offset + size].reshape(shape)
+            self.grads[name] = self.flat_grads[offset : offset + size].reshape(shape)
+            offset += size
+
+    @property
+    def num_parameters(self) -> int:
+        """Number of scalar parameters."""
+        return int(self.flat_params.size)
+
+    def state_dict(self) -> dict:
+        """Copies of the parameters, keyed by PyTorch-compatible names.
+
+        Returns
+        -------
+        dict of str to ndarray
+        """
+        return {name: value.copy() for name, value in self.params.items()}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Copy parameters from ``state`` into this module.
+
+        Every name must be present, with the same shape and dtype; nothing is changed
+        unless all of them check out. Non-finite values are refused.
+
+        Parameters
+        ----------
+        state : mapping of str to array_like
+            For example ``{k: v.detach().numpy() for k, v in torch_module.state_dict().items()}``.
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(f"state must be a mapping of parameter names to arrays, got {type(state).__name__}")
+        missing = [name for name in self.params if name not in state]
+        unexpected = [name for name in state if name not in self.params]
+        if missing or unexpected:
+            raise ValueError(
+                f"state_dict keys do not match {type(self).__name__}: missing {missing}, unexpected {unexpected}"
+            )
+        checked = {}
+        for name, target in self.params.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape:
+                raise ValueError(f"state_dict[{name!r}] has shape {value.shape}, expected {target.shape}")
+            if value.dtype != self.dtype:
+                raise ValueError(
+                    f"state_dict[{name!r}] has dtype {value.dtype}, expected {self.dtype} "
+                    f"(cast it with .astype(np.{self.dtype.name}))"
+                )
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"state_dict[{name!r}] contains NaN or inf")
+            checked[name] = value
+        for name, value in checked.items():
+            self.params[name][...] = value
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero."""
+        self.flat_grads[...] = 0
+
+    def parameters(self) -> list:
+        """``[(flat_params, flat_grads)]``: the buffers an optimizer updates in place."""
+        return [(self.flat_params, self.flat_grads)]

@@ -1,0 +1,383 @@
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` over the numba kernels.
+
+Parameters carry PyTorch's names, shapes and gate order, so a layer can be checked against,
+or loaded from, ``torch.nn.LSTM(..., batch_first=True)``::
+
+    weight_ih_l{k}  (G*H, I) for k = 0, (G*H, H) above
+    weight_hh_l{k}  (G*H, H)
+    bias_ih_l{k}    (G*H,)
+    bias_hh_l{k}    (G*H,)
+
+with G = 1 (RNN), 4 (LSTM: gates i, f, g, o) or 3 (GRU: gates r, z, n).
+
+Initialization
+--------------
+``init="orthogonal"`` (the default) answers the known sensitivity of RNN training to
+initial weights: every gate block of ``weight_hh`` is an orthogonal H x H matrix, so
+repeated multiplication neither shrinks nor blows up the hidden state at the start of
+training (Saxe et al., 2014); every gate block of ``weight_ih`` is Glorot-uniform; biases are
+zero except the LSTM forget gate, set to 1 so the cell remembers by default
+(Jozefowicz et al., 2015). This is also Keras' default. ``init="torch"`` draws every
+parameter from uniform(-1/sqrt(H), 1/sqrt(H)) as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._config import BATCH_CHUNK, FAST_ACTIVATIONS_FLOAT32
+from .._threads import single_blas_thread
+from .._validation import check_array, check_positive_int
+from .module import Module
+
+__all__ = ["RNN", "LSTM", "GRU"]
+
+_INITS = ("orthogonal", "torch")
+
+
+def _orthogonal(rng, n, dtype):
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    # Sign fix makes the draw uniform over orthogonal matrices (Mezzadri, 2007).
+    return (q * np.sign(np.diag(r))).astype(dtype)
+
+
+class _Recurrent(Module):
+    """Stacked recurrent layers; subclasses set the gate count and call the kernels."""
+
+    _gates = 1
+    _has_cell_state = False
+
+    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal"):
+        self.input_size = check_positive_int(input_size, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.num_layers = check_positive_int(num_layers, "num_layers")
+        if init not in _INITS:
+            raise ValueError(f"init={init!r} is not known; expected one of {_INITS}")
+        self.init = init
+        self.seed = seed
+        G, H = self._gates * self.hidden_size, self.hidden_size
+        specs = []
+        for k in range(self.num_layers):
+            fan_in = self.input_size if k == 0 else H
+            specs += [
+                (f"weight_ih_l{k}", (G, fan_in)),
+                (f"weight_hh_l{k}", (G, H)),
+                (f"bias_ih_l{k}", (G,)),
+                (f"bias_hh_l{k}", (G,)),
+            ]
+        self._allocate(specs, dtype)
+        self._fast = bool(self.dtype == np.float32 and FAST_ACTIVATIONS_FLOAT32)
+        self._cache = None
+        self.reset_parameters(seed)
+
+    # ------------------------------------------------------------------ parameters
+    def reset_parameters(self, seed=None) -> None:
+        """Draw fresh parameters with the layer's ``init`` scheme.
+
+        Parameters
+        ----------
+        seed : int, numpy.random.Generator or None
+            Same seed, same parameters, bit for bit.
+        """
+        rng = np.random.default_rng(seed)
+        H = self.hidden_size
+        for k in range(self.num_layers):
+            w_ih = self.params[f"weight_ih_l{k}"]
+            w_hh = self.params[f"weight_hh_l{k}"]
+            b_ih = self.params[f"bias_ih_l{k}"]
+            b_hh = self.params[f"bias_hh_l{k}"]
+            if self.init == "torch":
+                bound = 1.0 / np.sqrt(H)
+                for p in (w_ih, w_hh, b_ih, b_hh):
+                    p[...] = rng.uniform(-bound, bound, size=p.shape)
+                continue
+            fan_in = w_ih.shape[1]
+            bound = np.sqrt(6.0 / (fan_in + H))
+            for gate in range(self._gates):
+                w_ih[gate * H : (gate + 1) * H] = rng.uniform(-bound, bound, size=(H, fan_in))
+                w_hh[gate * H : (gate + 1) * H] = _orthogonal(rng, H, self.dtype)
+            b_ih[...] = 0
+            b_hh[...] = 0
+            if self._has_cell_state:
+                b_ih[H : 2 * H] = 1.0
+
+    # ----------------------------------------------------------------- validation
+    def _check_input(self, x):
+        return check_array(x, "x", (None, None, self.input_size), self.dtype, letters="BTI")
+
+    def _zero_state(self, B):
+        h = np.zeros((self.num_layers, B, self.hidden_size), dtype=self.dtype)
+        return (h, h.copy()) if self._has_cell_state else h
+
+    def _check_state(self, state, B, name):
+        """Return the state as ``(h, c)`` (c None without a cell state), validated."""
+        if state is None:
+            state = self._zero_state(B)
+        shape = (self.num_layers, B, self.hidden_size)
+        if self._has_cell_state:
+            if not isinstance(state, (tuple, list)) or len(state) != 2:
+                raise ValueError(
+                    f"{name} for an LSTM must be a tuple (h, c) of two arrays of shape (L={shape[0]}, "
+                    f"B={B}, H={shape[2]}), got {type(state).__name__}"
+                )
+            h = check_array(state[0], f"{name}[0] (h)", shape, self.dtype, letters="LBH")
+            c = check_array(state[1], f"{name}[1] (c)", shape, self.dtype, letters="LBH")
+            return h, c
+        if isinstance(state, (tuple, list)):
+            raise ValueError(f"{name} for {type(self).__name__} is one array h of shape {shape}, got a {type(state).__name__}")
+        return check_array(state, name, shape, self.dtype, letters="LBH"), None
+
+    def _pack_state(self, h, c):
+        return (h, c) if self._has_cell_state else h
+
+    # ------------------------------------------------------------------- forward
+    def forward(self, x, state=None):
+        """Run the layers over a batch of sequences.
+
+        Parameters
+        ----------
+        x : (B, T, I) array of the layer's dtype
+            Batch-first input, like ``torch.nn.LSTM(batch_first=True)``.
+        state : (L, B, H) array, or tuple of two for LSTM, optional
+            Initial hidden state ``h`` (and cell state ``c`` for LSTM). Zeros when omitted.
+
+        Returns
+        -------
+        out : (B, T, H) array
+            Hidden state of the last layer at every step.
+        state : (L, B, H) array, or tuple ``(h, c)`` for LSTM
+            Final state of every layer.
+        """
+        x = self._check_input(x)
+        B, T, _ = x.shape
+        if B == 0 or T == 0:
+            raise ValueError(f"x has shape {x.shape}; expected at least one sequence (B >= 1) of one step (T >= 1)")
+        h0, c0 = self._check_state(state, B, "state")
+        inp = np.ascontiguousarray(x.transpose(1, 0, 2))
+        layers = []
+        with single_blas_thread():
+            for k in range(self.num_layers):
+                cache = self._layer_forward(k, inp, h0[k], None if c0 is None else c0[k])
+                layers.append(cache)
+                inp = cache["hs"][1:]
+        self._cache = layers
+        out = np.ascontiguousarray(inp.transpose(1, 0, 2))
+        h = np.stack([c["hs"][T] for c in layers])
+        c = np.stack([c["cs"][T] for c in layers]) if self._has_cell_state else None
+        return out, self._pack_state(h, c)
+
+    __call__ = forward
+
+    def _layer_weights(self, k):
+        p = self.params
+        return p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"], p[f"bias_ih_l{k}"], p[f"bias_hh_l{k}"]
+
+    def _layer_grads(self, k):
+        g = self.grads
+        return g[f"weight_ih_l{k}"], g[f"weight_hh_l{k}"], g[f"bias_ih_l{k}"], g[f"bias_hh_l{k}"]
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, dout, dstate=None, return_dstate=False):
+        """Backpropagate through the last :meth:`forward` call.
+
+        Parameter gradients are *added* into :attr:`grads` (call :meth:`zero_grad` between
+        steps).
+
+        Parameters
+        ----------
+        dout : (B, T, H) array
+            Gradient of the loss with respect to ``out``.
+        dstate : like the returned state, optional
+            Gradient with respect to the final state; zeros when omitted.
+        return_dstate : bool
+            Also return the gradient with respect to the initial state.
+
+        Returns
+        -------
+        dx : (B, T, I) array
+            Gradient with respect to ``x``.
+        dstate0 : like ``state``
+            Only when ``return_dstate`` is true.
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward was called before forward")
+        T, B = self._cache[0]["x"].shape[:2]
+        dout = check_array(dout, "dout", (B, T, self.hidden_size), self.dtype, letters="BTH")
+        dh, dc = self._check_state(dstate, B, "dstate")
+        d = np.ascontiguousarray(dout.transpose(1, 0, 2))
+        dh0 = np.empty_like(dh)
+        dc0 = np.empty_like(dc) if dc is not None else None
+        with single_blas_thread():
+            for k in reversed(range(self.num_layers)):
+                d = self._layer_backward(
+                    k, self._cache[k], d, dh[k], None if dc is None else dc[k], dh0[k], None if dc0 is None else dc0[k]
+                )
+        dx = np.ascontiguousarray(d.transpose(1, 0, 2))
+        if return_dstate:
+            return dx, self._pack_state(dh0, dc0)
+        return dx
+
+    def _layer_forward(self, k, x, h0, c0):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _layer_backward(self, k, cache, dhs, dhT, dcT, dh0, dc0):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
+            f"num_layers={self.num_layers}, dtype=np.{self.dtype.name})"
+        )
+
+
+def _empty_states(x, H, dtype, h0):
+    T, B, _ = x.shape
+    hs = np.empty((T + 1, B, H), dtype=dtype)
+    hs[0] = h0
+    return hs
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory layers (PyTorch's equations, names and gate order i, f, g, o).
+
+    Parameters
+    ----------
+    input_size : int
+        I, features per time step.
+    hidden_size : int
+        H, units per layer.
+    num_layers : int, default 1
+        L, stacked layers; layer k > 0 takes layer k-1's output.
+    dtype : np.float32 or np.float64, default np.float32
+    seed : int, numpy.random.Generator or None
+        Seed of the initialization.
+    init : {"orthogonal", "torch"}, default "orthogonal"
+        See the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn.nn import LSTM
+    >>> lstm = LSTM(1, 8, seed=0)
+    >>> out, (h, c) = lstm.forward(np.zeros((2, 5, 1), np.float32))
+    >>> out.shape, h.shape, c.shape
+    ((2, 5, 8), (1, 2, 8), (1, 2, 8))
+    """
+
+    _gates = 4
+    _has_cell_state = True
+
+    def _layer_forward(self, k, x, h0, c0):
+        from ..kernels.lstm import lstm_forward
+
+        T, B, _ = x.shape
+        H = self.hidden_size
+        hs = _empty_states(x, H, self.dtype, h0)
+        cs = _empty_states(x, H, self.dtype, c0)
+        acts = np.empty((T, B, 4 * H), dtype=self.dtype)
+        lstm_forward(hs, cs, acts, x, *self._layer_weights(k), BATCH_CHUNK, self._fast)
+        return {"x": x, "hs": hs, "cs": cs, "acts": acts}
+
+    def _layer_backward(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.lstm import lstm_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = np.empty_like(x)
+        dgates = np.empty_like(cache["acts"])
+        lstm_backward(
+            dx, *self._layer_grads(k), dh0, dc0, dgates, dhs, dhT, dcT,
+            x, cache["hs"], cache["cs"], cache["acts"], w_ih, w_hh, BATCH_CHUNK, self._fast,
+        )  # fmt: skip
+        return dx
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit layers (PyTorch's equations, names and gate order r, z, n).
+
+    ``b_hn`` sits inside the reset gate's product: ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
+
+    Parameters
+    ----------
+    input_size, hidden_size, num_layers, dtype, seed, init :
+        As for :class:`LSTM`.
+    """
+
+    _gates = 3
+
+    def _layer_forward(self, k, x, h0, c0):
+        from ..kernels.gru import gru_forward
+
+        T, B, _ = x.shape
+        H = self.hidden_size
+        hs = _empty_states(x, H, self.dtype, h0)
+        acts = np.empty((T, B, 3 * H), dtype=self.dtype)
+        hn = np.empty((T, B, H), dtype=self.dtype)
+        gru_forward(hs, acts, hn, x, *self._layer_weights(k), BATCH_CHUNK, self._fast)
+        return {"x": x, "hs": hs, "acts": acts, "hn": hn}
+
+    def _layer_backward(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.gru import gru_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = np.empty_like(x)
+        dgx = np.empty_like(cache["acts"])
+        dgh = np.empty_like(cache["acts"])
+        gru_backward(
+            dx, *self._layer_grads(k), dh0, dgx, dgh, dhs, dhT,
+            x, cache["hs"], cache["acts"], cache["hn"], w_ih, w_hh, BATCH_CHUNK,
+        )  # fmt: skip
+        return dx
+
+
+class RNN(_Recurrent):
+    """Vanilla (Elman) recurrent layers, ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+    Parameters
+    ----------
+    input_size, hidden_size, num_layers, dtype, seed, init :
+        As for :class:`LSTM`.
+    nonlinearity : {"tanh", "relu"}, default "tanh"
+    """
+
+    _gates = 1
+
+    def __init__(
+        self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal", nonlinearity="tanh"
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity={nonlinearity!r} is not known; expected 'tanh' or 'relu'")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, dtype, seed, init)
+
+    @property
+    def _nl_code(self):
+        from ..kernels.rnn import RELU, TANH
+
+        return RELU if self.nonlinearity == "relu" else TANH
+
+    def _layer_forward(self, k, x, h0, c0):
+        from ..kernels.rnn import rnn_forward
+
+        T, B, _ = x.shape
+        H = self.hidden_size
+        hs = _empty_states(x, H, self.dtype, h0)
+        pre = np.empty((T, B, H), dtype=self.dtype)
+        rnn_forward(hs, pre, x, *self._layer_weights(k), self._nl_code, BATCH_CHUNK, self._fast)
+        return {"x": x, "hs": hs}
+
+    def _layer_backward(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.rnn import rnn_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = np.empty_like(x)
+        dgates = np.empty((x.shape[0], x.shape[1], self.hidden_size), dtype=self.dtype)
+        rnn_backward(
+            dx, *self._layer_grads(k), dh0, dgates, dhs, dhT, x, cache["hs"], w_ih, w_hh, self._nl_code, BATCH_CHUNK
+        )
+        return dx
+
+    def __repr__(self):
+        return super().__repr__()[:-1] + f", nonlinearity={self.nonlinearity!r})"
