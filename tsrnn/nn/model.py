@@ -1,0 +1,153 @@
+"""A trainable sequence model: stacked recurrent layers and a dense head at every step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .linear import Linear
+from .recurrent import GRU, LSTM, RNN
+
+__all__ = ["RecurrentRegressor", "make_recurrent"]
+
+_CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+
+
+def _child_seeds(seed, n):
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(n)
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def make_recurrent(cell, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal",
+                   nonlinearity="tanh"):  # fmt: skip
+    """Build ``RNN``, ``LSTM`` or ``GRU`` layers from a cell name.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}
+    input_size, hidden_size, num_layers, dtype, seed, init :
+        As for :class:`tsrnn.nn.LSTM`.
+    nonlinearity : {"tanh", "relu"}
+        Only for ``cell="rnn"``.
+    """
+    if not isinstance(cell, str) or cell.lower() not in _CELLS:
+        raise ValueError(f"cell={cell!r} is not known; expected one of {sorted(_CELLS)}")
+    cls = _CELLS[cell.lower()]
+    if cls is RNN:
+        return RNN(input_size, hidden_size, num_layers, dtype, seed, init, nonlinearity=nonlinearity)
+    if nonlinearity != "tanh":
+        raise ValueError(f"nonlinearity={nonlinearity!r} applies to cell='rnn' only, not cell={cell!r}")
+    return cls(input_size, hidden_size, num_layers, dtype, seed, init)
+
+
+class RecurrentRegressor:
+    """Recurrent layers followed by a dense head applied at every time step.
+
+    ``y[b, t] = head(h_L[b, t])``: one prediction vector of size O per step, so a training
+    window gives T targets rather than one (more signal per forward pass), and the last
+    step's output is the forecast.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}
+    input_size : int
+        I, features per step.
+    hidden_size : int
+        H.
+    output_size : int
+        O, values predicted per step (for example the forecast horizon).
+    num_layers : int, default 1
+    dtype : np.float32 or np.float64
+    seed : int, numpy.random.Generator or None
+        Seeds both the recurrent layers and the head (independent child streams).
+    init : {"orthogonal", "torch"}
+    nonlinearity : {"tanh", "relu"}
+        For ``cell="rnn"`` only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsrnn.nn import RecurrentRegressor
+    >>> m = RecurrentRegressor("gru", input_size=1, hidden_size=8, output_size=3, seed=0)
+    >>> y, h = m.forward(np.zeros((4, 10, 1), np.float32))
+    >>> y.shape, h.shape
+    ((4, 10, 3), (1, 4, 8))
+    """
+
+    def __init__(self, cell, input_size, hidden_size, output_size, num_layers=1, dtype=np.float32, seed=None,
+                 init="orthogonal", nonlinearity="tanh"):  # fmt: skip
+        rnn_rng, head_rng = _child_seeds(seed, 2)
+        self.cell = cell.lower() if isinstance(cell, str) else cell
+        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dtype, rnn_rng, init, nonlinearity)
+        self.head = Linear(hidden_size, output_size, dtype=dtype, seed=head_rng)
+        self.dtype = self.rnn.dtype
+
+    @property
+    def input_size(self) -> int:
+        return self.rnn.input_size
+
+    @property
+    def output_size(self) -> int:
+        return self.head.params["weight"].shape[0]
+
+    def forward(self, x, state=None):
+        """Predict at every step.
+
+        Parameters
+        ----------
+        x : (B, T, I) array
+        state : recurrent state, optional
+            As for :meth:`tsrnn.nn.LSTM.forward`.
+
+        Returns
+        -------
+        y : (B, T, O) array
+        state : final recurrent state
+        """
+        h, state = self.rnn.forward(x, state)
+        return self.head.forward(h), state
+
+    __call__ = forward
+
+    def backward(self, dy, dstate=None):
+        """Backpropagate ``dy`` (B, T, O) through the head and the layers; returns dx (B, T, I)."""
+        dh = self.head.backward(dy)
+        return self.rnn.backward(dh, dstate)
+
+    def zero_grad(self) -> None:
+        self.rnn.zero_grad()
+        self.head.zero_grad()
+
+    def parameters(self) -> list:
+        """Flat ``(params, grads)`` buffer pairs of the layers and the head, for an optimizer."""
+        return self.rnn.parameters() + self.head.parameters()
+
+    @property
+    def num_parameters(self) -> int:
+        return self.rnn.num_parameters + self.head.num_parameters
+
+    def state_dict(self) -> dict:
+        """Parameters as ``{"rnn.<name>": array, "head.<name>": array}`` (copies)."""
+        out = {f"rnn.{k}": v for k, v in self.rnn.state_dict().items()}
+        out.update({f"head.{k}": v for k, v in self.head.state_dict().items()})
+        return out
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Load parameters saved by :meth:`state_dict`; names, shapes and dtypes are checked."""
+        if not isinstance(state, Mapping):
+            raise ValueError(f"state must be a mapping of names to arrays, got {type(state).__name__}")
+        bad = [k for k in state if not (k.startswith("rnn.") or k.startswith("head."))]
+        if bad:
+            raise ValueError(f"state_dict has keys {bad}; expected names starting with 'rnn.' or 'head.'")
+        rnn = {k[4:]: v for k, v in state.items() if k.startswith("rnn.")}
+        head = {k[5:]: v for k, v in state.items() if k.startswith("head.")}
+        # Check both before changing either, so a bad file leaves the model as it was.
+        saved = self.rnn.state_dict()
+        self.rnn.load_state_dict(rnn)
+        try:
+            self.head.load_state_dict(head)
+        except ValueError:
+            self.rnn.load_state_dict(saved)
+            raise
