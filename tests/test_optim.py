@@ -133,7 +133,12 @@ def test_kernels_check_lengths():
 # ----------------------------------------------------------------------------- against torch
 @pytest.mark.parametrize(
     "decoupled, wd, betas, eps",
-    [(True, 0.0, (0.9, 0.999), 1e-8), (True, 0.05, (0.8, 0.99), 1e-6), (False, 0.05, (0.9, 0.999), 1e-8), (False, 0.0, (0.5, 0.9), 0.0)],
+    [
+        (True, 0.0, (0.9, 0.999), 1e-8),
+        (True, 0.05, (0.8, 0.99), 1e-6),
+        (False, 0.05, (0.9, 0.999), 1e-8),
+        (False, 0.0, (0.5, 0.9), 0.0),
+    ],
 )
 def test_adam_matches_torch(decoupled, wd, betas, eps):
     torch = pytest.importorskip("torch")
@@ -150,7 +155,13 @@ def test_adam_matches_torch(decoupled, wd, betas, eps):
 
 @pytest.mark.parametrize(
     "momentum, nesterov, wd, dampening",
-    [(0.0, False, 0.0, 0.0), (0.0, False, 0.1, 0.0), (0.9, False, 0.0, 0.0), (0.9, True, 0.01, 0.0), (0.7, False, 0.05, 0.3)],
+    [
+        (0.0, False, 0.0, 0.0),
+        (0.0, False, 0.1, 0.0),
+        (0.9, False, 0.0, 0.0),
+        (0.9, True, 0.01, 0.0),
+        (0.7, False, 0.05, 0.3),
+    ],
 )
 def test_sgd_matches_torch(momentum, nesterov, wd, dampening):
     torch = pytest.importorskip("torch")
@@ -180,10 +191,11 @@ def test_clip_grad_norm_matches_torch(max_norm):
         t = torch.zeros(g.size, dtype=torch.float64, requires_grad=True)
         t.grad = torch.from_numpy(g.copy())
         ts.append(t)
+    plain = math.sqrt(sum(float(g @ g) for _, g in pairs))
     expected_norm = float(torch.nn.utils.clip_grad_norm_(ts, max_norm))
     norm = clip_grad_norm(pairs, max_norm)
     assert norm == pytest.approx(expected_norm, rel=1e-14)
-    assert norm == pytest.approx(math.sqrt(sum(float(g @ g) for _, g in pairs)), rel=1e-14)
+    assert norm == pytest.approx(plain, rel=1e-14)
     for (_, g), t in zip(pairs, ts):
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-14, atol=1e-15)
     after = math.sqrt(sum(float(g @ g) for _, g in pairs))
@@ -205,7 +217,11 @@ def test_clip_grad_norm_without_torch():
 
 # ----------------------------------------------------------------------------- non-finite gradients
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("make", [lambda pr: Adam(pr, lr=0.1, weight_decay=0.1), lambda pr: SGD(pr, lr=0.1, momentum=0.9)])
+@pytest.mark.parametrize(
+    "make",
+    [lambda pr: Adam(pr, lr=0.1, weight_decay=0.1), lambda pr: SGD(pr, lr=0.1, momentum=0.9)],
+    ids=["adam", "sgd"],
+)
 def test_nonfinite_grad_refused_params_untouched(make, bad):
     pairs = make_pairs(dtype=np.float32)
     opt = make(pairs)
@@ -300,7 +316,11 @@ def test_same_buffer_twice_refused():
 
 
 # ----------------------------------------------------------------------------- state
-@pytest.mark.parametrize("make", [lambda pr: Adam(pr, lr=0.05, weight_decay=0.01), lambda pr: SGD(pr, lr=0.05, momentum=0.9, nesterov=True)])
+@pytest.mark.parametrize(
+    "make",
+    [lambda pr: Adam(pr, lr=0.05, weight_decay=0.01), lambda pr: SGD(pr, lr=0.05, momentum=0.9, nesterov=True)],
+    ids=["adam", "sgd"],
+)
 def test_state_dict_roundtrip_through_npz(tmp_path, make):
     pairs = make_pairs()
     opt = make(pairs)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from numba import njit
 
 from .._config import JIT
@@ -69,20 +71,20 @@ def adam_update(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, step
     decay = 1.0 - lr * weight_decay
     use_decay = weight_decay != 0.0
     for i in range(n):
-        pi = float(p[i])
-        gi = float(g[i])
+        pi = np.float64(p[i])
+        gi = np.float64(g[i])
         if use_decay:
             if decoupled:
                 pi = pi * decay
             else:
                 gi = gi + weight_decay * pi
-        mi = float(m[i])
+        mi = np.float64(m[i])
         # torch's lerp: two formulas, chosen by the size of the weight.
         if abs(w1) < 0.5:
             mi = mi + w1 * (gi - mi)
         else:
             mi = gi - (gi - mi) * (1.0 - w1)
-        vi = float(v[i]) * beta2
+        vi = np.float64(v[i]) * beta2
         vi = vi + (w2 * gi) * gi
         denom = math.sqrt(vi) / bias_correction2_sqrt + eps
         pi = pi + (step_size_neg * mi) / denom
@@ -128,15 +130,15 @@ def sgd_update(p, g, buf, lr, momentum, weight_decay, nesterov, dampening, first
     neg_lr = -lr
     keep = 1.0 - dampening
     for i in range(n):
-        pi = float(p[i])
-        gi = float(g[i])
+        pi = np.float64(p[i])
+        gi = np.float64(g[i])
         if weight_decay != 0.0:
             gi = gi + weight_decay * pi
         if use_momentum:
             if first_step:
                 bi = gi
             else:
-                bi = float(buf[i]) * momentum + keep * gi
+                bi = np.float64(buf[i]) * momentum + keep * gi
             buf[i] = bi
             if nesterov:
                 gi = gi + momentum * bi
@@ -160,7 +162,7 @@ def sum_squares(g):
     """
     s = 0.0
     for i in range(g.shape[0]):
-        x = float(g[i])
+        x = np.float64(g[i])
         s += x * x
     return s
 

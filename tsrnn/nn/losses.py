@@ -55,7 +55,8 @@ class _Loss:
         Returns
         -------
         value : float
-            Weighted mean loss.
+            Weighted mean loss; inf (or NaN) only when finite inputs overflow float64,
+            which the caller must check.
         dpred : ndarray
             d value / d pred, same shape and dtype as ``pred``.
 
@@ -107,22 +108,25 @@ class _Loss:
                     "give them zero weight to mask them"
                 )
             y = np.where(active, y, 0.0)
-        loss, dloss = self._elementwise(p, y)  # shapes of p
-        per_target = p.size // y.size if y.size else 1  # Q for pinball, else 1
-        if w is None:
-            count = float(loss.size)
-            if count == 0:
-                raise ValueError(f"pred of shape {pred.shape} is empty; the mean loss is undefined")
-            value = float(np.sum(loss)) / count
-            dpred = dloss / count
-        else:
-            wp = self._expand(w, p.shape)
-            total = float(np.sum(w)) * per_target
-            if not total > 0:
-                raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
-            value = float(np.sum(wp * loss)) / total  # masked targets were set to 0: finite
-            dpred = (wp * dloss) / total
-        return value, dpred.astype(pred.dtype, copy=False)
+        # Huge but finite inputs can overflow float64 (e.g. squared errors of 1e200): the value
+        # is then inf, without a RuntimeWarning; callers check it (the trainer raises).
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, dloss = self._elementwise(p, y)  # shapes of p
+            per_target = p.size // y.size if y.size else 1  # Q for pinball, else 1
+            if w is None:
+                count = float(loss.size)
+                if count == 0:
+                    raise ValueError(f"pred of shape {pred.shape} is empty; the mean loss is undefined")
+                value = float(np.sum(loss)) / count
+                dpred = dloss / count
+            else:
+                wp = self._expand(w, p.shape)
+                total = float(np.sum(w)) * per_target
+                if not total > 0:
+                    raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
+                value = float(np.sum(wp * loss)) / total  # masked targets were set to 0: finite
+                dpred = (wp * dloss) / total
+            return value, dpred.astype(pred.dtype, copy=False)
 
     # hooks ------------------------------------------------------------------
     def _target_shape(self, pred_shape, target_shape):
@@ -291,7 +295,9 @@ def get_loss(name_or_obj, **kwargs):
             raise ValueError(f"loss={name_or_obj!r} is not a known loss; expected one of {sorted(_NAMES)}")
         cls = _NAMES[key]
         if cls is PinballLoss and "quantiles" not in kwargs:
-            raise ValueError(f"loss={name_or_obj!r} needs quantiles, e.g. get_loss('pinball', quantiles=[0.1, 0.5, 0.9])")
+            raise ValueError(
+                f"loss={name_or_obj!r} needs quantiles, e.g. get_loss('pinball', quantiles=[0.1, 0.5, 0.9])"
+            )
         try:
             return cls(**kwargs)
         except TypeError as exc:

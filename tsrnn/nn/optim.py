@@ -206,7 +206,9 @@ class _Optimizer:
         hyper = {}
         for key in ("step", "lr") + self._hyper:
             if key not in keys:
-                raise ValueError(f"state_dict is missing {key!r}; expected the keys of {type(self).__name__}.state_dict()")
+                raise ValueError(
+                    f"state_dict is missing {key!r}; expected the keys of {type(self).__name__}.state_dict()"
+                )
             hyper[key] = _scalar(state, key)
         step = hyper.pop("step")
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
@@ -348,8 +350,9 @@ class Adam(_Optimizer):
         t = self.step_count + 1
         for (p, g), m, v in zip(self._pairs, self._exp_avg, self._exp_avg_sq):
             adam_update(
-                p, g, m, v, self._lr, self.beta1, self.beta2, self.eps, self.weight_decay, self.decoupled_weight_decay, t
-            )
+                p, g, m, v, self._lr, self.beta1, self.beta2, self.eps,
+                self.weight_decay, self.decoupled_weight_decay, t,
+            )  # fmt: skip
         self.step_count = t
 
 
