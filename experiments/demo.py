@@ -43,10 +43,11 @@ def main():
     trainer = TBPTTTrainer(model, "mse", Adam(model.parameters(), lr=3e-3), clip_norm=1.0)
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
-    for epoch in range(8):
+    for epoch in range(40):
         order = rng.permutation(len(x))
         losses = [trainer.step(x[order[b : b + 64]], y[order[b : b + 64]]) for b in range(0, len(x), 64)]
-        print(f"epoch {epoch + 1}: train MSE (scaled) {np.mean(losses):.4f}")
+        if (epoch + 1) % 10 == 0:
+            print(f"epoch {epoch + 1}: train MSE (scaled) {np.mean(losses):.4f}")
     print(f"trained {model.num_parameters} parameters in {time.perf_counter() - t0:.1f} s")
 
     pred, _ = model.forward(z[None, -window:, None].astype(np.float32))
