@@ -118,3 +118,40 @@ def test_masked_targets_are_ignored():
     gb = np.concatenate([g.copy() for _, g in m.parameters()])
     assert a == b
     np.testing.assert_array_equal(ga, gb)
+
+
+def test_dropout_between_layers_gradients_and_modes():
+    """Dropout masks layer outputs in training mode only; gradients still match finite differences."""
+    rng = np.random.default_rng(0)
+    m = LSTM(2, 4, num_layers=3, dtype=np.float64, seed=5, dropout=0.5)
+    x = rng.standard_normal((3, 6, 2))
+    eval_out, _ = m.forward(x)
+    m.train()
+    train_out, _ = m.forward(x)
+    assert np.abs(train_out - eval_out).max() > 1e-3
+    # Fix the masks: reuse the rng state so every forward in the check draws the same masks.
+    state = m._dropout_rng.bit_generator.state
+
+    def objective():
+        m._dropout_rng.bit_generator.state = state
+        out, _ = m.forward(x)
+        return float(np.sum(out * np.cos(out)))
+
+    m._dropout_rng.bit_generator.state = state
+    out, _ = m.forward(x)
+    m.zero_grad()
+    m.backward(np.cos(out) - out * np.sin(out))
+    w = m.params["weight_ih_l1"]
+    eps = 1e-6
+    for idx in [(0, 0), (5, 3), (15, 1)]:
+        old = w[idx]
+        w[idx] = old + eps
+        fp = objective()
+        w[idx] = old - eps
+        fm = objective()
+        w[idx] = old
+        assert abs((fp - fm) / (2 * eps) - m.grads["weight_ih_l1"][idx]) < 1e-7
+    m.eval()
+    np.testing.assert_array_equal(m.forward(x)[0], eval_out)
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\), got 1.0"):
+        LSTM(1, 2, dropout=1.0)

@@ -21,13 +21,13 @@ def _child_seeds(seed, n):
 
 
 def make_recurrent(cell, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal",
-                   nonlinearity="tanh"):  # fmt: skip
+                   nonlinearity="tanh", dropout=0.0):  # fmt: skip
     """Build ``RNN``, ``LSTM`` or ``GRU`` layers from a cell name.
 
     Parameters
     ----------
     cell : {"lstm", "gru", "rnn"}
-    input_size, hidden_size, num_layers, dtype, seed, init :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
         As for :class:`tsrnn.nn.LSTM`.
     nonlinearity : {"tanh", "relu"}
         Only for ``cell="rnn"``.
@@ -36,10 +36,10 @@ def make_recurrent(cell, input_size, hidden_size, num_layers=1, dtype=np.float32
         raise ValueError(f"cell={cell!r} is not known; expected one of {sorted(_CELLS)}")
     cls = _CELLS[cell.lower()]
     if cls is RNN:
-        return RNN(input_size, hidden_size, num_layers, dtype, seed, init, nonlinearity=nonlinearity)
+        return RNN(input_size, hidden_size, num_layers, dtype, seed, init, nonlinearity=nonlinearity, dropout=dropout)
     if nonlinearity != "tanh":
         raise ValueError(f"nonlinearity={nonlinearity!r} applies to cell='rnn' only, not cell={cell!r}")
-    return cls(input_size, hidden_size, num_layers, dtype, seed, init)
+    return cls(input_size, hidden_size, num_layers, dtype, seed, init, dropout)
 
 
 class RecurrentRegressor:
@@ -65,6 +65,8 @@ class RecurrentRegressor:
     init : {"orthogonal", "torch"}
     nonlinearity : {"tanh", "relu"}
         For ``cell="rnn"`` only.
+    dropout : float in [0, 1)
+        Between stacked layers, in training mode only (see :meth:`train`).
 
     Examples
     --------
@@ -77,10 +79,10 @@ class RecurrentRegressor:
     """
 
     def __init__(self, cell, input_size, hidden_size, output_size, num_layers=1, dtype=np.float32, seed=None,
-                 init="orthogonal", nonlinearity="tanh"):  # fmt: skip
+                 init="orthogonal", nonlinearity="tanh", dropout=0.0):  # fmt: skip
         rnn_rng, head_rng = _child_seeds(seed, 2)
         self.cell = cell.lower() if isinstance(cell, str) else cell
-        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dtype, rnn_rng, init, nonlinearity)
+        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dtype, rnn_rng, init, nonlinearity, dropout)
         self.head = Linear(hidden_size, output_size, dtype=dtype, seed=head_rng)
         self.dtype = self.rnn.dtype
 
@@ -115,6 +117,15 @@ class RecurrentRegressor:
         """Backpropagate ``dy`` (B, T, O) through the head and the layers; returns dx (B, T, I)."""
         dh = self.head.backward(dy)
         return self.rnn.backward(dh, dstate)
+
+    def train(self, mode=True):
+        """Training mode (dropout on) or, with ``mode=False``, inference mode; returns self."""
+        self.rnn.train(mode)
+        return self
+
+    def eval(self):
+        """Inference mode (dropout off); returns self."""
+        return self.train(False)
 
     def zero_grad(self) -> None:
         self.rnn.zero_grad()

@@ -47,7 +47,8 @@ class _Recurrent(Module):
     _gates = 1
     _has_cell_state = False
 
-    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal"):
+    def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal",
+                 dropout=0.0):  # fmt: skip
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
@@ -55,6 +56,10 @@ class _Recurrent(Module):
             raise ValueError(f"init={init!r} is not known; expected one of {_INITS}")
         self.init = init
         self.seed = seed
+        if not (isinstance(dropout, (int, float, np.floating)) and 0.0 <= dropout < 1.0):
+            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        self.training = False
         G, H = self._gates * self.hidden_size, self.hidden_size
         specs = []
         for k in range(self.num_layers):
@@ -80,6 +85,8 @@ class _Recurrent(Module):
             Same seed, same parameters, bit for bit.
         """
         rng = np.random.default_rng(seed)
+        # Dropout masks come from their own stream, so they never shift the initialization.
+        self._dropout_rng = np.random.default_rng(rng.spawn(1)[0])
         H = self.hidden_size
         for k in range(self.num_layers):
             w_ih = self.params[f"weight_ih_l{k}"]
@@ -100,6 +107,15 @@ class _Recurrent(Module):
             b_hh[...] = 0
             if self._has_cell_state:
                 b_ih[H : 2 * H] = 1.0
+
+    def train(self, mode=True):
+        """Switch dropout on (``mode=True``) or off; returns self."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Switch dropout off (inference); returns self."""
+        return self.train(False)
 
     # ----------------------------------------------------------------- validation
     def _check_input(self, x):
@@ -160,6 +176,11 @@ class _Recurrent(Module):
                 cache = self._layer_forward(k, inp, h0[k], None if c0 is None else c0[k])
                 layers.append(cache)
                 inp = cache["hs"][1:]
+                if self.training and self.dropout > 0 and k < self.num_layers - 1:
+                    keep = 1.0 - self.dropout
+                    mask = (self._dropout_rng.random(inp.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+                    cache["mask"] = mask
+                    inp = inp * mask
         self._cache = layers
         out = np.ascontiguousarray(inp.transpose(1, 0, 2))
         h = np.stack([c["hs"][T] for c in layers])
@@ -212,6 +233,8 @@ class _Recurrent(Module):
                 d = self._layer_backward(
                     k, self._cache[k], d, dh[k], None if dc is None else dc[k], dh0[k], None if dc0 is None else dc0[k]
                 )
+                if k > 0 and "mask" in self._cache[k - 1]:
+                    d = d * self._cache[k - 1]["mask"]
         dx = np.ascontiguousarray(d.transpose(1, 0, 2))
         if return_dstate:
             return dx, self._pack_state(dh0, dc0)
@@ -253,6 +276,10 @@ class LSTM(_Recurrent):
         Seed of the initialization.
     init : {"orthogonal", "torch"}, default "orthogonal"
         See the module docstring.
+    dropout : float in [0, 1), default 0
+        Dropout on the outputs of every layer but the last, applied only in training mode
+        (:meth:`train`), as ``torch.nn.LSTM(dropout=...)``. Masks are drawn from a stream
+        seeded by ``seed``, so training stays reproducible.
 
     Examples
     --------
@@ -299,7 +326,7 @@ class GRU(_Recurrent):
 
     Parameters
     ----------
-    input_size, hidden_size, num_layers, dtype, seed, init :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
         As for :class:`LSTM`.
     """
 
@@ -336,7 +363,7 @@ class RNN(_Recurrent):
 
     Parameters
     ----------
-    input_size, hidden_size, num_layers, dtype, seed, init :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
         As for :class:`LSTM`.
     nonlinearity : {"tanh", "relu"}, default "tanh"
     """
@@ -344,12 +371,13 @@ class RNN(_Recurrent):
     _gates = 1
 
     def __init__(
-        self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal", nonlinearity="tanh"
-    ):
+        self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal", nonlinearity="tanh",
+        dropout=0.0,
+    ):  # fmt: skip
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity={nonlinearity!r} is not known; expected 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, dtype, seed, init)
+        super().__init__(input_size, hidden_size, num_layers, dtype, seed, init, dropout)
 
     @property
     def _nl_code(self):
