@@ -1,19 +1,40 @@
 """tsrnn: Numba-accelerated RNN, LSTM and GRU forecasting, with no torch at runtime.
 
-Importing tsrnn is cheap: it imports neither numba nor torch and compiles nothing.
-Kernels compile (or load from numba's on-disk cache) the first time they run.
+Importing tsrnn is cheap: it imports neither numba, pandas nor torch and compiles nothing.
+Public names load on first use; kernels compile (or load from numba's on-disk cache) the
+first time they run.
 """
 
 from __future__ import annotations
 
+import importlib
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "nn"]
+_LAZY = {
+    "RNNForecaster": ("tsrnn.forecasters", "RNNForecaster"),
+    "BaseForecaster": ("tsrnn.forecasters", "BaseForecaster"),
+    "NotFittedError": ("tsrnn.forecasters", "NotFittedError"),
+    "load": ("tsrnn._load", "load"),
+    "ModelFileError": ("tsrnn.io", "ModelFileError"),
+    "nn": ("tsrnn.nn", None),
+    "data": ("tsrnn.data", None),
+    "forecasters": ("tsrnn.forecasters", None),
+}
+
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name):
-    if name == "nn":
-        import importlib
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'tsrnn' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
 
-        return importlib.import_module(".nn", __name__)
-    raise AttributeError(f"module 'tsrnn' has no attribute {name!r}")
+
+def __dir__():
+    return sorted(__all__)

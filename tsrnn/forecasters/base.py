@@ -1,0 +1,266 @@
+"""BaseForecaster: the fit/predict contract every tsrnn model shares.
+
+Public ``fit``/``predict`` validate and convert pandas input into a :class:`~tsrnn.data.panel.Panel`
+(CSR-style arrays plus a time axis), then call the private ``_fit(panel)`` /
+``_predict(panel, h)`` that a model writes; the forecasts come back in the layout the user
+gave (Series, long or wide DataFrame). scikit-learn conventions: ``__init__`` stores its
+arguments unchanged, validation happens in ``fit``, learned state ends in ``_``, ``fit``
+returns ``self``, ``get_params``/``set_params`` make ``sklearn.base.clone`` work.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import numpy as np
+
+from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
+
+__all__ = ["BaseForecaster", "NotFittedError", "register", "forecaster_classes"]
+
+_REGISTRY: dict[str, type] = {}
+
+
+def register(cls):
+    """Class decorator: make a forecaster known to :func:`tsrnn.load` and the contract tests."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def forecaster_classes() -> dict:
+    """``{class name: class}`` of every registered forecaster."""
+    from . import rnn  # noqa: F401  (registers the built-in models)
+
+    return dict(_REGISTRY)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when ``predict`` or ``save`` is called before ``fit`` (as scikit-learn's)."""
+
+
+class BaseForecaster:
+    """Base class of tsrnn's forecasters.
+
+    Subclasses define ``__init__`` (storing every argument as an attribute of the same
+    name), ``_fit(panel)`` and ``_predict(panel, h) -> (n_series, h) array``, and may
+    override ``_default_h``, ``_save_state`` and ``_load_state``.
+    """
+
+    #: Column name of the forecasts when no ``alias`` is given.
+    _model_name = "Forecaster"
+
+    # -------------------------------------------------------------- parameters
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep=True) -> dict:
+        """Parameters given to ``__init__`` (scikit-learn's estimator API)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Set parameters by name; unknown names raise ValueError. Returns self."""
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"{type(self).__name__} has no parameter {name!r}; valid parameters: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values() if p.name != "self"
+        }
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k, inspect._empty) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    @property
+    def name_(self) -> str:
+        """Column name of the forecasts: ``alias`` if set, else the model's name."""
+        alias = getattr(self, "alias", None)
+        return alias if alias else self._model_name
+
+    # ---------------------------------------------------------------- fit/predict
+    def _to_panel(self, y, what="y") -> Panel:
+        return to_panel(
+            y,
+            id_col=getattr(self, "id_col", "unique_id"),
+            time_col=getattr(self, "time_col", "ds"),
+            target_col=getattr(self, "target_col", "y"),
+            sort=getattr(self, "sort", False),
+            fill_missing=getattr(self, "fill_missing", None),
+        )
+
+    def fit(self, y):
+        """Fit the model to one or many series.
+
+        Parameters
+        ----------
+        y : pandas.Series, or DataFrame (long with ``unique_id, ds, y``, or wide: one column per series)
+            The training history. Many series train one global model.
+
+        Returns
+        -------
+        self
+        """
+        panel = self._to_panel(y)
+        self._fit(panel)
+        self.panel_ = panel
+        return self
+
+    def check_is_fitted(self) -> None:
+        """Raise :class:`NotFittedError` unless :meth:`fit` has run."""
+        if not hasattr(self, "panel_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(y) before predict or save"
+            )
+
+    def _default_h(self):
+        return None
+
+    def predict(self, h=None, y=None, ids=None):
+        """Forecast the next ``h`` steps of every series.
+
+        Parameters
+        ----------
+        h : int, optional
+            Steps ahead; the model's ``horizon`` when omitted (where it has one).
+        y : pandas object, optional
+            New history to forecast from, in any layout ``fit`` accepts (for example the
+            same series with newer data). By default, the history given to ``fit``.
+        ids : list, optional
+            Forecast only these series of the fitted data.
+
+        Returns
+        -------
+        pandas.Series or DataFrame
+            The layout of the input: a Series indexed by the next ``h`` timestamps; a long
+            DataFrame ``unique_id, ds, <name_>``; or a wide DataFrame indexed by the next
+            ``h`` timestamps with one column per series.
+        """
+        self.check_is_fitted()
+        if h is None:
+            h = self._default_h()
+            if h is None:
+                raise ValueError(f"{type(self).__name__}.predict needs h (how many steps to forecast)")
+        if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        h = int(h)
+        if y is not None and ids is not None:
+            raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
+        panel = self.panel_ if y is None else self._to_panel(y)
+        positions = None
+        if ids is not None:
+            positions = self._positions(ids)
+            panel = panel.subset(positions)
+        forecasts = np.asarray(self._predict(panel, h), dtype=np.float64)
+        if forecasts.shape[:2] != (panel.n_series, h):
+            raise RuntimeError(
+                f"{type(self).__name__}._predict returned shape {forecasts.shape}, expected ({panel.n_series}, {h})"
+            )
+        return from_forecasts(panel, forecasts, h, self.name_)
+
+    def _positions(self, ids):
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            ids = [ids]
+        lookup = {k: i for i, k in enumerate(self.panel_.ids)}
+        unknown = [i for i in ids if i not in lookup]
+        if unknown:
+            shown = list(self.panel_.ids[:5]) + (["..."] if len(self.panel_.ids) > 5 else [])
+            raise ValueError(f"ids {unknown} were not seen in fit; the fitted series are {shown}")
+        return np.array([lookup[i] for i in ids], dtype=np.int64)
+
+    def fit_predict(self, y, h=None):
+        """``fit(y)`` then ``predict(h)``."""
+        return self.fit(y).predict(h)
+
+    # --------------------------------------------------------------- save/load
+    def _save_state(self) -> tuple[dict, dict]:
+        """Model-specific ``(header, arrays)`` to save; override in subclasses."""
+        return {}, {}
+
+    def _load_state(self, header: dict, arrays: dict) -> None:
+        """Restore what :meth:`_save_state` returned; override in subclasses."""
+
+    def save(self, path):
+        """Save the fitted model to one file (weights as npy arrays, JSON header; no pickle).
+
+        The file is written atomically: a crash mid-write leaves any existing file intact.
+
+        Parameters
+        ----------
+        path : str or PathLike
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .. import __version__
+        from ..io import write_model_file
+
+        self.check_is_fitted()
+        params = self.get_params()
+        try:
+            json.dumps(params, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"cannot save {type(self).__name__}: its parameters must be plain JSON values ({exc}); "
+                "for example pass random_state as an int"
+            ) from None
+        panel_header, arrays = _panel_to_saved(self.panel_)
+        model_header, model_arrays = self._save_state()
+        overlap = set(arrays) & set(model_arrays)
+        if overlap:
+            raise RuntimeError(f"array names {sorted(overlap)} used twice")
+        arrays.update(model_arrays)
+        header = {
+            "class": type(self).__name__,
+            "tsrnn_version": __version__,
+            "params": params,
+            "panel": panel_header,
+            "state": model_header,
+        }
+        return write_model_file(path, header, arrays)
+
+    @classmethod
+    def _from_saved(cls, header: dict, arrays: dict):
+        try:
+            model = cls(**header["params"])
+        except TypeError as exc:
+            raise ValueError(f"the file's parameters do not fit {cls.__name__}: {exc}") from None
+        model.panel_ = _panel_from_saved(header["panel"], arrays)
+        model._load_state(header.get("state", {}), arrays)
+        return model
+
+
+def _panel_to_saved(panel: Panel):
+    header = {
+        "ids": [i.item() if isinstance(i, np.generic) else i for i in panel.ids],
+        "kind": panel.kind,
+        "name": panel.name if isinstance(panel.name, (str, int, float, type(None))) else str(panel.name),
+        "columns": list(panel.columns),
+        "axis": panel.axis.to_json(),
+    }
+    arrays = {"panel.values": panel.values, "panel.indptr": panel.indptr}
+    return header, arrays
+
+
+def _panel_from_saved(header: dict, arrays: dict) -> Panel:
+    values = arrays["panel.values"]
+    indptr = arrays["panel.indptr"]
+    ids = header["ids"]
+    if indptr.ndim != 1 or indptr.size != len(ids) + 1 or indptr[0] != 0 or indptr[-1] != values.size:
+        raise ValueError("the file's series table is inconsistent (indptr does not match the values and ids)")
+    if np.any(np.diff(indptr) < 0):
+        raise ValueError("the file's series table is inconsistent (indptr decreases)")
+    return Panel(
+        ids=list(ids),
+        values=values.astype(np.float64, copy=False),
+        indptr=indptr.astype(np.int64, copy=False),
+        axis=TimeAxis.from_json(header["axis"]),
+        kind=header["kind"],
+        name=header["name"],
+        columns=tuple(header["columns"]),
+    )
