@@ -178,3 +178,84 @@ def test_no_warnings_on_clean_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RNNForecaster(**FAST).fit(sine_long()).predict()
+
+
+def test_bad_input_data_messages():
+    f = RNNForecaster(**FAST)
+    df = sine_long()
+    nan = df.copy()
+    nan.loc[(nan.unique_id == 1) & (nan.ds == 40), "y"] = np.nan
+    with pytest.raises(ValueError, match=r"series 1 has a missing value \(NaN\) at 40 \(its first\); pass fill_missing='interpolate'"):
+        f.fit(nan)
+    filled = RNNForecaster(fill_missing="interpolate", **FAST).fit(nan)
+    assert np.all(np.isfinite(filled.predict()[filled.name_]))
+    inf = df.copy()
+    inf.loc[5, "y"] = np.inf
+    with pytest.raises(ValueError, match=r"inf"):
+        f.fit(inf)
+    text = df.assign(y=df.y.astype(str))
+    with pytest.raises(ValueError, match=r"numeric"):
+        f.fit(text)
+    with pytest.raises(ValueError, match=r"empty"):
+        f.fit(df.iloc[:0])
+    dup = pd.concat([df, df.iloc[[3]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"duplicate"):
+        f.fit(dup)
+    with pytest.raises(ValueError, match=r"list"):
+        f.fit([1.0, 2.0, 3.0])
+
+
+def test_load_refuses_damaged_and_foreign_files(tmp_path):
+    from tsrnn import ModelFileError, load
+
+    path = RNNForecaster(**FAST).fit(sine_long()).save(tmp_path / "m.tsrnn")
+    data = path.read_bytes()
+    (tmp_path / "cut.tsrnn").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="truncated or corrupted"):
+        load(tmp_path / "cut.tsrnn")
+    np.savez(tmp_path / "foreign.npz", a=np.zeros(3))
+    with pytest.raises(ModelFileError, match="not a tsrnn model file|header.json"):
+        load(tmp_path / "foreign.npz")
+    # A well-formed file naming a class tsrnn does not have.
+    from tsrnn.io import read_model_file, write_model_file
+
+    header, arrays = read_model_file(path)
+    write_model_file(tmp_path / "evil.tsrnn", dict(header, **{"class": "os.system"}), arrays)
+    with pytest.raises(ModelFileError, match=r"names the model class 'os.system', which tsrnn does not have"):
+        load(tmp_path / "evil.tsrnn")
+    # Weights whose shapes do not fit the declared parameters.
+    write_model_file(tmp_path / "shape.tsrnn", header, dict(arrays, **{"model.head.bias": np.zeros(99, np.float32)}))
+    with pytest.raises(ModelFileError, match=r"head|bias|shape"):
+        load(tmp_path / "shape.tsrnn")
+
+
+def test_save_is_atomic_over_an_existing_file(tmp_path, monkeypatch):
+    import tsrnn.io as tio
+
+    f = RNNForecaster(**FAST).fit(sine_long())
+    path = f.save(tmp_path / "m.tsrnn")
+    before = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tio.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        f.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tsrnn"]
+
+
+def test_windows_are_views_not_copies():
+    from tsrnn.data import WindowSampler
+
+    values = np.arange(30, dtype=np.float64)
+    indptr = np.array([0, 12, 30])
+    s = WindowSampler(values, indptr, window=4, horizon=2, step=3)
+    assert np.shares_memory(s._spans, values)
+    # Series 0: 12 values, span 6, stride 3, aligned to the end: starts 0, 3, 6; series 1 starts 12+0..12+12.
+    np.testing.assert_array_equal(s.starts, [0, 3, 6, 12, 15, 18, 21, 24])
+    x, y, w = s.gather(np.array([1, 4]))
+    np.testing.assert_array_equal(x[:, :, 0], [[3, 4, 5, 6], [15, 16, 17, 18]])
+    np.testing.assert_array_equal(y[0], [[4, 5], [5, 6], [6, 7], [7, 8]])
+    assert w is None
