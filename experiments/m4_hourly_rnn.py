@@ -30,6 +30,7 @@ def read_m4_wide(path: Path, n_series=None) -> pd.DataFrame:
     ids = wide.pop("V1")
     long = wide.set_axis(ids, axis=0).stack().reset_index()
     long.columns = ["unique_id", "col", "y"]
+    long = long.dropna(subset=["y"])  # shorter series are padded with empty cells
     long["ds"] = long["col"].str[1:].astype(int) - 2
     return long[["unique_id", "ds", "y"]]
 
@@ -67,8 +68,10 @@ def main(argv=None):
     pred_s = time.perf_counter() - t0
 
     order = list(dict.fromkeys(train.unique_id))
-    pred = fc.pivot(index="unique_id", columns="ds", values=f.name_).loc[order].to_numpy()
-    truth = test.pivot(index="unique_id", columns="ds", values="y").loc[order].to_numpy()
+    # Forecast ds continues each series' own time axis; the test file restarts at 0: align by position.
+    pred = np.stack([g[f.name_].to_numpy() for _, g in fc.groupby("unique_id", sort=False)])
+    truth = np.stack([g.y.to_numpy() for _, g in test.groupby("unique_id", sort=False)])
+    assert list(fc.unique_id.unique()) == order == list(test.unique_id.unique())
     hist = [g.y.to_numpy() for _, g in train.groupby("unique_id", sort=False)]
     snaive = np.stack([h[-24:].tolist() * 2 for h in hist])
     print(f"fit {fit_s:.1f} s ({len(f.history_)} epochs), predict {pred_s:.2f} s for {len(order)} series")

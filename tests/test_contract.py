@@ -59,8 +59,8 @@ def test_init_only_stores_params(cls):
 def test_predict_series_layout(cls):
     y = make_series()
     f = new(cls).fit(y)
-    out = f.predict()
-    h = f._default_h()
+    h = f._default_h() or 5
+    out = f.predict(h)
     assert isinstance(out, pd.Series) and len(out) == h
     pd.testing.assert_index_equal(out.index, pd.date_range(y.index[-1], periods=h + 1, freq="D")[1:])
     assert out.name == f.name_
@@ -96,15 +96,15 @@ def test_clone_gives_unfitted_copy_with_same_params(cls):
     g = sklearn_base.clone(f)
     assert type(g) is cls and g.get_params() == f.get_params()
     with pytest.raises(NotFittedError):
-        g.predict()
+        g.predict(3)
 
 
 def test_refit_and_seed_reproducibility(cls):
     y = make_long()
-    a = new(cls).fit(y).predict()
+    a = new(cls).fit(y).predict(4)
     f = new(cls)
-    b = f.fit(y).predict()
-    c = f.fit(y).predict()  # refit on the same object
+    b = f.fit(y).predict(4)
+    c = f.fit(y).predict(4)  # refit on the same object
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     pd.testing.assert_frame_equal(b, c, check_exact=True)
 
@@ -112,7 +112,7 @@ def test_refit_and_seed_reproducibility(cls):
 def test_not_fitted_error(cls):
     f = new(cls)
     with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
-        f.predict()
+        f.predict(3)
     with pytest.raises(NotFittedError):
         f.save("never.tsrnn")
 
@@ -123,8 +123,17 @@ def test_save_load_round_trip(cls, tmp_path):
     path = f.save(tmp_path / "model.tsrnn")
     g = load(path)
     assert type(g) is cls and g.get_params() == f.get_params()
-    pd.testing.assert_frame_equal(g.predict(), f.predict(), check_exact=True)
+    pd.testing.assert_frame_equal(g.predict(4), f.predict(4), check_exact=True)
     pd.testing.assert_frame_equal(g.predict(h=2, ids=["s1"]), f.predict(h=2, ids=["s1"]), check_exact=True)
+
+
+def test_predict_from_new_history(cls):
+    y = make_long()
+    f = new(cls).fit(y)
+    newer = y[y.unique_id != "s0"]
+    out = f.predict(3, y=newer)
+    assert list(out.unique_id.unique()) == ["s1", "s2"] and len(out) == 6
+    assert np.all(np.isfinite(out[f.name_]))
 
 
 def test_set_params_rejects_unknown(cls):

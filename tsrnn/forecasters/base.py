@@ -43,12 +43,19 @@ class BaseForecaster:
     """Base class of tsrnn's forecasters.
 
     Subclasses define ``__init__`` (storing every argument as an attribute of the same
-    name), ``_fit(panel)`` and ``_predict(panel, h) -> (n_series, h) array``, and may
-    override ``_default_h``, ``_save_state`` and ``_load_state``.
+    name), ``_fit(panel)`` and ``_predict(panel, h, positions) -> (n_series, h) array``, and
+    may override ``_default_h``, ``_save_state``, ``_load_state`` and ``_test_params``.
+
+    ``positions`` tells ``_predict`` which fitted series ``panel`` holds (an int array into
+    the fitted panel's series), or is None when ``panel`` is new history given to
+    ``predict(y=...)`` (only global models see that case).
     """
 
     #: Column name of the forecasts when no ``alias`` is given.
     _model_name = "Forecaster"
+    #: True for one model over all series (predict(y=...) reuses it); False for one model per
+    #: series (predict(y=...) fits a fresh copy on the new history).
+    _global = True
 
     # -------------------------------------------------------------- parameters
     @classmethod
@@ -150,12 +157,17 @@ class BaseForecaster:
         h = int(h)
         if y is not None and ids is not None:
             raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
+        if y is not None and not self._global:
+            # A local model's parameters belong to the series it was fitted on: new history, new fit.
+            return type(self)(**self.get_params()).fit(y).predict(h)
         panel = self.panel_ if y is None else self._to_panel(y)
         positions = None
         if ids is not None:
             positions = self._positions(ids)
             panel = panel.subset(positions)
-        forecasts = np.asarray(self._predict(panel, h), dtype=np.float64)
+        elif y is None:
+            positions = np.arange(panel.n_series)
+        forecasts = np.asarray(self._predict(panel, h, positions), dtype=np.float64)
         if forecasts.shape[:2] != (panel.n_series, h):
             raise RuntimeError(
                 f"{type(self).__name__}._predict returned shape {forecasts.shape}, expected ({panel.n_series}, {h})"

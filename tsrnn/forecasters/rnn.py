@@ -481,7 +481,7 @@ class RNNForecaster(BaseForecaster):
                 nxt, state = model.forward(nxt.astype(dtype, copy=False), state)
         return preds
 
-    def _predict(self, panel, h):
+    def _predict(self, panel, h, positions=None):
         if self.strategy == "direct" and h > self.horizon:
             raise ValueError(
                 f"h={h} is beyond the model's horizon={self.horizon}; refit with a larger horizon or strategy='recursive'"
