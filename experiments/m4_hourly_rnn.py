@@ -4,7 +4,8 @@
 
 Reads M4's wide CSVs (Hourly-train.csv, Hourly-test.csv) from ``--data`` or
 ``$TSRNN_DATA_HOME`` (default ../shared/datasets), turns them into a long DataFrame
-(unique_id, ds, y; M4 Hourly has no timestamps, so ds is the integer step), fits
+(unique_id, ds, y; M4 Hourly has no timestamps, so ds is the integer step;
+see tsrnn.datasets.load_m4_hourly), fits
 ``RNNForecaster`` in one call with a progress bar, predicts every series in one call, and
 prints sMAPE and MASE (m = 24) beside the seasonal-naive benchmark and the official table.
 Accuracy work belongs to the accuracy issue; this script shows the API carries the full data set.
@@ -22,17 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tsrnn import RNNForecaster
-
-
-def read_m4_wide(path: Path, n_series=None) -> pd.DataFrame:
-    """Long frame (unique_id, ds, y) from an M4 wide CSV (first column V1 = id, NaN padding)."""
-    wide = pd.read_csv(path, nrows=n_series)
-    ids = wide.pop("V1")
-    long = wide.set_axis(ids, axis=0).stack().reset_index()
-    long.columns = ["unique_id", "col", "y"]
-    long = long.dropna(subset=["y"])  # shorter series are padded with empty cells
-    long["ds"] = long["col"].str[1:].astype(int) - 2
-    return long[["unique_id", "ds", "y"]]
+from tsrnn.datasets import load_m4_hourly
 
 
 def smape(y, f):
@@ -51,9 +42,7 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--windows-per-epoch", type=int, default=20000)
     args = p.parse_args(argv)
-    root = Path(args.data) / "m4"
-    train = read_m4_wide(root / "Hourly-train.csv", args.series)
-    test = read_m4_wide(root / "Hourly-test.csv", args.series)
+    train, test = load_m4_hourly(args.data, args.series)
     print(f"M4 Hourly: {train.unique_id.nunique()} series, {len(train)} training rows")
 
     f = RNNForecaster(
@@ -68,7 +57,6 @@ def main(argv=None):
     pred_s = time.perf_counter() - t0
 
     order = list(dict.fromkeys(train.unique_id))
-    # Forecast ds continues each series' own time axis; the test file restarts at 0: align by position.
     pred = np.stack([g[f.name_].to_numpy() for _, g in fc.groupby("unique_id", sort=False)])
     truth = np.stack([g.y.to_numpy() for _, g in test.groupby("unique_id", sort=False)])
     assert list(fc.unique_id.unique()) == order == list(test.unique_id.unique())

@@ -11,10 +11,15 @@ import importlib
 
 __version__ = "0.1.0.dev0"
 
+_FORECASTERS = (
+    "RNNForecaster", "Naive", "SeasonalNaive", "Drift", "Mean", "WindowAverage", "SeasonalWindowAverage", "Naive2",
+    "ARIMA", "ETS", "Theta", "BaseForecaster", "NotFittedError",
+)  # fmt: skip
 _LAZY = {
-    "RNNForecaster": ("tsrnn.forecasters", "RNNForecaster"),
-    "BaseForecaster": ("tsrnn.forecasters", "BaseForecaster"),
-    "NotFittedError": ("tsrnn.forecasters", "NotFittedError"),
+    **{name: ("tsrnn.forecasters", name) for name in _FORECASTERS},
+    "backtest": ("tsrnn.backtest", None),  # module: from tsrnn.backtest import backtest, evaluate
+    "metrics": ("tsrnn.metrics", None),
+    "datasets": ("tsrnn.datasets", None),
     "load": ("tsrnn._load", "load"),
     "ModelFileError": ("tsrnn.io", "ModelFileError"),
     "nn": ("tsrnn.nn", None),

@@ -30,7 +30,7 @@ def register(cls):
 
 def forecaster_classes() -> dict:
     """``{class name: class}`` of every registered forecaster."""
-    from . import rnn  # noqa: F401  (registers the built-in models)
+    from . import baselines, rnn, stats  # noqa: F401  (registers the built-in models)
 
     return dict(_REGISTRY)
 
@@ -112,7 +112,10 @@ class BaseForecaster:
         -------
         self
         """
-        panel = self._to_panel(y)
+        return self._fit_panel(self._to_panel(y))
+
+    def _fit_panel(self, panel: Panel):
+        """Fit on an already validated panel (used by backtests, which slice panels directly)."""
         self._fit(panel)
         self.panel_ = panel
         return self

@@ -109,6 +109,9 @@ class RNNForecaster(BaseForecaster):
         How to treat NaN in the input (None: error).
     sort : bool, default False
         Sort unsorted timestamps instead of raising.
+    warm_start : bool, default False
+        When fitting again, start from the previous fit's weights (if the architecture is
+        unchanged) instead of a fresh initialization; backtests use it to refit cheaply.
 
     Attributes
     ----------
@@ -168,6 +171,7 @@ class RNNForecaster(BaseForecaster):
         alias=None,
         fill_missing=None,
         sort=False,
+        warm_start=False,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -203,6 +207,7 @@ class RNNForecaster(BaseForecaster):
         self.alias = alias
         self.fill_missing = fill_missing
         self.sort = sort
+        self.warm_start = warm_start
 
     @classmethod
     def _test_params(cls):
@@ -310,6 +315,13 @@ class RNNForecaster(BaseForecaster):
             cell, 1, self.hidden_size, out, self.num_layers, dtype=dtype, seed=model_seed, init=self.init,
             dropout=self.dropout,
         )  # fmt: skip
+        previous = getattr(self, "model_", None)
+        if self.warm_start and previous is not None:
+            try:
+                model.load_state_dict(previous.state_dict())
+            except ValueError:
+                warnings.warn("warm_start: the previous weights do not fit the new architecture; starting fresh",
+                              UserWarning, stacklevel=3)  # fmt: skip
         params = model.parameters()
         if self.optimizer == "sgd":
             opt = SGD(params, lr=self.lr, momentum=0.9, weight_decay=self.weight_decay)

@@ -1,0 +1,409 @@
+"""Rolling-origin backtests of many forecasters on many series: locally, in processes, or on Dask.
+
+``backtest`` cuts every series at ``n_windows`` forecast origins (cutoffs) counted back
+from its own end, fits each model on the data up to each cutoff only, forecasts the next
+``horizon`` values and returns one tidy DataFrame. ``evaluate`` turns it into a
+leaderboard.
+
+Work is split into independent tasks (model x fold x block of series: local models split
+their series into blocks, a global model takes all series of a fold at once). Each task
+carries its own data and the model's class and parameters, so it runs the same in
+this process, in joblib worker processes (``n_jobs``) or on a Dask cluster
+(``backend="dask"``), and the results are identical: every model is deterministic for its
+``random_state``, whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_positive_int
+from .data.panel import Panel, TimeAxis, to_panel
+from .forecasters.base import BaseForecaster
+
+__all__ = ["backtest", "evaluate"]
+
+
+@dataclass
+class _Fold:
+    number: int
+    starts: np.ndarray  # (S,) first training position of every series
+    cutoffs: np.ndarray  # (S,) number of values before the cutoff (training end, exclusive)
+
+
+def _slice_panel(panel: Panel, starts, stops, positions=None) -> Panel:
+    """Series ``positions`` restricted to ``values[start:stop]`` each, with a matching time axis."""
+    positions = np.arange(panel.n_series) if positions is None else np.asarray(positions)
+    parts, new_starts, new_ends = [], [], []
+    for p in positions:
+        a, b = int(starts[p]), int(stops[p])
+        parts.append(panel.series(p)[a:b])
+        stamps = panel.axis.history(int(p))
+        new_starts.append(stamps[a])
+        new_ends.append(stamps[b - 1])
+    indptr = np.zeros(len(positions) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in parts], out=indptr[1:])
+    ax = panel.axis
+    axis = TimeAxis(ax.kind, ax.freq, new_starts, new_ends, tz=ax.tz, unit=ax.unit, name=ax.name)
+    return Panel(
+        ids=[panel.ids[p] for p in positions],
+        values=np.concatenate(parts) if parts else panel.values[:0],
+        indptr=indptr,
+        axis=axis,
+        kind="long",
+        name=panel.name,
+        columns=panel.columns,
+    )
+
+
+def _model_spec(model):
+    if not isinstance(model, BaseForecaster):
+        raise ValueError(f"models must be tsrnn forecasters, got {type(model).__name__}")
+    return type(model), model.get_params()
+
+
+def _build(spec):
+    cls, params = spec
+    return cls(**params)
+
+
+def _run_task(spec, panel, folds, horizon, warm_start):
+    """Fit and forecast one model over some folds and series. Returns a list of per-fold results.
+
+    Each result is ``(fold number, forecasts (S, horizon) or None, errors: list of str or None)``.
+    """
+    model = _build(spec)
+    if warm_start and "warm_start" in model.get_params():
+        model.set_params(warm_start=True)
+    out = []
+    for fold in folds:
+        train = _slice_panel(panel, fold.starts, fold.cutoffs)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                model._fit_panel(train)
+                pred = model._predict(train, horizon, np.arange(train.n_series))
+            out.append((fold.number, np.asarray(pred, dtype=np.float64)[:, :horizon], None))
+        except Exception as exc:  # noqa: BLE001 - isolate a failing model, report it per row
+            if model._global or train.n_series == 1:
+                out.append((fold.number, None, [f"{type(exc).__name__}: {exc}"] * train.n_series))
+                continue
+            # A local model: find the failing series one by one, keep the others.
+            preds = np.full((train.n_series, horizon), np.nan)
+            errors = [""] * train.n_series
+            for i in range(train.n_series):
+                one = train.subset([i])
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)
+                        m = _build(spec)._fit_panel(one)
+                        preds[i] = np.asarray(m._predict(one, horizon, np.arange(1)), dtype=np.float64)[0, :horizon]
+                except Exception as exc_i:  # noqa: BLE001
+                    errors[i] = f"{type(exc_i).__name__}: {exc_i}"
+            out.append((fold.number, preds, errors))
+    return out
+
+
+def _folds(panel, horizon, n_windows, step, window, train_size):
+    lengths = panel.lengths
+    last_cut = lengths - horizon
+    folds = []
+    for k in range(n_windows):
+        cut = last_cut - (n_windows - 1 - k) * step
+        if window == "sliding":
+            start = np.maximum(cut - train_size, 0)
+        else:
+            start = np.zeros_like(cut)
+        folds.append(_Fold(k, start, cut))
+    first = folds[0].cutoffs - folds[0].starts
+    need = train_size if (window == "sliding" and train_size) else 1
+    too_short = np.flatnonzero(first < need)
+    if too_short.size:
+        shown = [(panel.ids[i], int(lengths[i])) for i in too_short[:5]]
+        raise ValueError(
+            f"{too_short.size} series are too short for horizon={horizon}, n_windows={n_windows}, step={step}"
+            f"{f', train_size={train_size}' if window == 'sliding' else ''}: (id, length) {shown}; each needs at least "
+            f"{horizon + (n_windows - 1) * step + need} values"
+        )
+    return folds
+
+
+def _blocks(n_series, n_blocks):
+    n_blocks = max(1, min(n_blocks, n_series))
+    return [b for b in np.array_split(np.arange(n_series), n_blocks) if b.size]
+
+
+def _run_joblib(tasks, n_jobs):
+    from joblib import Parallel, delayed, parallel_config
+
+    # One numba/BLAS thread per worker: n_jobs processes already fill the cores.
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        return Parallel(n_jobs=n_jobs)(delayed(_run_task)(*t) for t in tasks)
+
+
+def _run_dask(tasks, client):
+    if client is None:
+        try:
+            from distributed import get_client
+        except ImportError:
+            raise ImportError("backend='dask' needs dask.distributed: pip install 'tsrnn[dask]'") from None
+        try:
+            client = get_client()
+        except ValueError:
+            raise ValueError(
+                "backend='dask' found no active dask.distributed Client: create one (Client(...)) or pass client="
+            ) from None
+    futures = [client.submit(_run_task, *t, pure=False) for t in tasks]
+    return client.gather(futures)
+
+
+def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", train_size=None, refit=True,
+             n_jobs=1, backend=None, client=None, warm_start=False, id_col="unique_id", time_col="ds",
+             target_col="y"):  # fmt: skip
+    """Rolling-origin evaluation of several forecasters on one or many series.
+
+    Parameters
+    ----------
+    models : forecaster or list of forecasters
+        Unfitted tsrnn forecasters (their parameters are used; the objects are not changed).
+        Column names come from each model's ``name_`` (set ``alias`` to tell apart two of a kind).
+    y : pandas.Series or DataFrame
+        History, in any layout ``fit`` accepts.
+    horizon : int
+        Steps forecast from every cutoff.
+    n_windows : int, default 3
+        Forecast origins per series, counted back from each series' end.
+    step : int, optional
+        Steps between consecutive cutoffs (default: ``horizon``, non-overlapping windows).
+    window : {"expanding", "sliding"}, default "expanding"
+        Train on everything before the cutoff, or on the last ``train_size`` values only.
+    train_size : int, optional
+        Training length of a sliding window (required for ``window="sliding"``).
+    refit : bool or int, default True
+        True: fit at every cutoff. False: fit global models (RNNForecaster) at the first
+        cutoff only and forecast later cutoffs from the newer history with the same weights.
+        An int k: refit every k cutoffs. Local models (baselines, statsmodels) have
+        per-series parameters and are always refitted.
+    n_jobs : int, default 1
+        Worker processes (joblib, loky) for ``backend=None``; each worker runs numba and BLAS
+        with one thread. -1 uses every core.
+    backend : {None, "dask"}
+        ``"dask"``: run the tasks on a dask.distributed cluster: ``client``, or the active
+        client (``distributed.get_client()``).
+    client : distributed.Client, optional
+    warm_start : bool, default False
+        Models with a ``warm_start`` parameter (RNNForecaster) start each refit from the
+        previous cutoff's weights (their folds then run in sequence).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long and tidy: ``unique_id, cutoff, ds, y``, one column per model, and ``error``
+        (empty, or "Model: message" for rows a model failed on; its forecast is NaN).
+        ``cutoff`` is the last timestamp each fit saw.
+    """
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    if not models:
+        raise ValueError("models is empty; expected at least one forecaster")
+    specs = [_model_spec(m) for m in models]
+    names = [m.name_ for m in models]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"two models would write the column(s) {dup}; give them different alias= values")
+    horizon = check_positive_int(horizon, "horizon")
+    n_windows = check_positive_int(n_windows, "n_windows")
+    step = horizon if step is None else check_positive_int(step, "step")
+    if window not in ("expanding", "sliding"):
+        raise ValueError(f"window={window!r} is not known; expected 'expanding' or 'sliding'")
+    if window == "sliding":
+        if train_size is None:
+            raise ValueError("window='sliding' needs train_size (values per training window)")
+        train_size = check_positive_int(train_size, "train_size")
+    if not (isinstance(refit, (bool, np.bool_)) or (isinstance(refit, (int, np.integer)) and refit >= 1)):
+        raise ValueError(f"refit must be True, False or a positive int, got {refit!r}")
+    if backend not in (None, "dask"):
+        raise ValueError(f"backend={backend!r} is not known; expected None (local processes) or 'dask'")
+    n_jobs = os.cpu_count() if n_jobs == -1 else check_positive_int(n_jobs, "n_jobs")
+
+    panel = to_panel(y, id_col=id_col, time_col=time_col, target_col=target_col)
+    folds = _folds(panel, horizon, n_windows, step, window, train_size)
+    every = n_windows if refit is False else (1 if refit is True else int(refit))
+
+    tasks, task_models = [], []
+    for mi, (spec, model) in enumerate(zip(specs, models)):
+        if model._global:
+            if refit is not True:
+                continue  # fitted once per refit period below, in this process
+            groups = [folds] if warm_start else [[f] for f in folds]
+            for group in groups:
+                tasks.append((spec, panel, group, horizon, warm_start))
+                task_models.append((mi, None))
+            continue
+        n_blocks = 1 if (n_jobs == 1 and backend is None) else (n_jobs if backend is None else 8)
+        for block in _blocks(panel.n_series, n_blocks):
+            sub = panel.subset(block)
+            tasks.append((spec, sub, folds, horizon, False))
+            task_models.append((mi, block))
+
+    if backend == "dask":
+        results = _run_dask(tasks, client)
+    elif n_jobs > 1 and len(tasks) > 1:
+        results = _run_joblib(tasks, n_jobs)
+    else:
+        results = [_run_task(*t) for t in tasks]
+
+    S = panel.n_series
+    preds = np.full((len(models), n_windows, S, horizon), np.nan)
+    errors = [[[""] * S for _ in range(n_windows)] for _ in models]
+    for (mi, block), res in zip(task_models, results):
+        rows = np.arange(S) if block is None else block
+        for fold_no, fc, errs in res:
+            if fc is not None:
+                preds[mi, fold_no, rows] = fc
+            if errs:
+                for r, e in zip(rows, errs):
+                    if e:
+                        errors[mi][fold_no][r] = f"{names[mi]}: {e}"
+
+    if refit is not True:
+        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names)
+
+    return _tidy(panel, folds, horizon, names, preds, errors)
+
+
+def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names):
+    """Global models with refit=False/k: forecast the folds between refits with the last fit's weights."""
+    for mi, (spec, model) in enumerate(zip(specs, models)):
+        if not model._global:
+            continue
+        fitted = None
+        for fold in folds:
+            train = _slice_panel(panel, fold.starts, fold.cutoffs)
+            if fold.number % every == 0:
+                fitted = None
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)
+                        fitted = _build(spec)._fit_panel(train)
+                except Exception as exc:  # noqa: BLE001
+                    for r in range(panel.n_series):
+                        errors[mi][fold.number][r] = f"{names[mi]}: {type(exc).__name__}: {exc}"
+                    continue
+            if fitted is None:
+                continue
+            try:
+                preds[mi, fold.number] = fitted._predict(train, horizon, None)[:, :horizon]
+            except Exception as exc:  # noqa: BLE001
+                preds[mi, fold.number] = np.nan
+                for r in range(panel.n_series):
+                    errors[mi][fold.number][r] = f"{names[mi]}: {type(exc).__name__}: {exc}"
+
+
+def _tidy(panel, folds, horizon, names, preds, errors):
+    frames = []
+    for fold in folds:
+        ids, cutoffs, ds, actual = [], [], [], []
+        for i in range(panel.n_series):
+            stamps = panel.axis.history(i)
+            c = int(fold.cutoffs[i])
+            ids.extend([panel.ids[i]] * horizon)
+            cutoffs.extend([stamps[c - 1]] * horizon)
+            ds.extend(stamps[c : c + horizon])
+            actual.append(panel.series(i)[c : c + horizon])
+        frame = {"unique_id": ids, "cutoff": cutoffs, "ds": ds, "y": np.concatenate(actual)}
+        for mi, name in enumerate(names):
+            frame[name] = preds[mi, fold.number].ravel()
+        err = []
+        for i in range(panel.n_series):
+            msgs = [errors[mi][fold.number][i] for mi in range(len(names)) if errors[mi][fold.number][i]]
+            err.extend(["; ".join(msgs)] * horizon)
+        frame["error"] = err
+        frames.append(pd.DataFrame(frame))
+    cv = pd.concat(frames, ignore_index=True)
+    return cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable", key=_order_key(panel)).reset_index(drop=True)
+
+
+def _order_key(panel):
+    order = {k: i for i, k in enumerate(panel.ids)}
+
+    def key(col):
+        if col.name == "unique_id":
+            return col.map(order)
+        return col
+
+    return key
+
+
+def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, by="model"):
+    """Score a backtest: a leaderboard of every model, optionally per series.
+
+    Parameters
+    ----------
+    cv : pandas.DataFrame
+        Output of :func:`backtest`.
+    metrics : sequence of str
+        Names from :data:`tsrnn.metrics.METRICS` (e.g. "mae", "rmse", "smape", "mase", "rmsse").
+    y : pandas object, optional
+        The history given to the backtest; needed by scaled metrics (mase, rmsse), whose
+        scale is computed on each fold's training data only.
+    season_length : int, optional
+        Seasonal lag of mase/rmsse (required by them).
+    by : {"model", "series"}
+        One row per model (metrics averaged over series and cutoffs, ranked by the first
+        metric), or one row per (unique_id, model).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from .metrics import get_metric
+
+    if by not in ("model", "series"):
+        raise ValueError(f"by={by!r} is not known; expected 'model' or 'series'")
+    required = {"unique_id", "cutoff", "ds", "y"}
+    if not isinstance(cv, pd.DataFrame) or not required <= set(cv.columns):
+        raise ValueError(f"cv must be the DataFrame backtest returns, with columns {sorted(required)} and one per model")
+    models = [c for c in cv.columns if c not in required | {"error"}]
+    if not models:
+        raise ValueError("cv has no model columns")
+    fns = {m: get_metric(m) for m in metrics}
+    scaled = [m for m in fns if str(m).lower() in ("mase", "rmsse")]
+    if scaled and (y is None or season_length is None):
+        raise ValueError(f"metrics {scaled} scale errors by the in-sample seasonal naive error: pass y= (the history "
+                         "given to backtest) and season_length=")  # fmt: skip
+    history = None
+    if y is not None:
+        panel = to_panel(y)
+        history = {k: panel.series(i) for i, k in enumerate(panel.ids)}
+        stamps = {k: panel.axis.history(i) for i, k in enumerate(panel.ids)}
+    rows = []
+    for (uid, cutoff), g in cv.groupby(["unique_id", "cutoff"], sort=False):
+        actual = g["y"].to_numpy(dtype=np.float64)
+        train = None
+        if history is not None:
+            if uid not in history:
+                raise ValueError(f"series {uid!r} of cv is not in y")
+            train = history[uid][: stamps[uid].get_loc(cutoff) + 1]
+        for model in models:
+            fc = g[model].to_numpy(dtype=np.float64)
+            row = {"unique_id": uid, "cutoff": cutoff, "model": model}
+            for name, fn in fns.items():
+                if np.isnan(fc).any():
+                    row[name] = np.nan
+                    continue
+                row[name] = float(fn(actual, fc, y_train=train, season_length=season_length))
+            rows.append(row)
+    scores = pd.DataFrame(rows)
+    names = list(fns)
+    if by == "series":
+        return scores.groupby(["unique_id", "model"], sort=False)[names].mean().reset_index()
+    board = scores.groupby("model", sort=False)[names].mean()
+    board["failed_windows"] = scores.groupby("model", sort=False)[names[0]].apply(lambda s: int(s.isna().sum()))
+    board = board.sort_values(names[0], kind="stable")
+    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    return board.reset_index()
