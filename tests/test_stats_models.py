@@ -60,9 +60,9 @@ PARITY = [
     (ARIMA(order=(2, 1, 0), trend="t"), lambda y, h: SMARIMA(y, order=(2, 1, 0), trend="t").fit().forecast(h)),
     (
         ETS(trend="add", damped_trend=True, seasonal="add", season_length=M),
-        lambda y, h: ETSModel(y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=M)
-        .fit(disp=False)
-        .forecast(h),
+        lambda y, h: (
+            ETSModel(y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=M).fit(disp=False).forecast(h)
+        ),
     ),
     (ETS(error="mul", trend="add"), lambda y, h: ETSModel(y, error="mul", trend="add").fit(disp=False).forecast(h)),
     (Theta(season_length=M), lambda y, h: ThetaModel(y, period=M).fit().forecast(h)),
@@ -77,11 +77,13 @@ def test_forecasts_equal_statsmodels(model, direct):
     out = model.fit(df).predict(h)
     assert (model.fit_report_.status == "ok").all(), model.fit_report_
     for uid in ("s0", "s1"):
-        want = quiet_sm(lambda: direct(series_values(df, uid), h))
+        y = series_values(df, uid)
+        want = quiet_sm(lambda y=y: direct(y, h))
         np.testing.assert_allclose(forecasts(out, model, uid), want, rtol=0, atol=1e-10)
 
 
 # ------------------------------------------------------------------ accuracy
+
 
 @pytest.mark.parametrize(
     "model",
@@ -133,7 +135,9 @@ def test_failure_is_isolated_to_its_series(monkeypatch):
     clean = ARIMA().fit(df.loc[df.unique_id != "s1"]).predict(6)
     monkeypatch.setattr(SMARIMA, "fit", failing_fit(SMARIMA.fit, np.linalg.LinAlgError("Schur decomposition failed")))
     model = ARIMA()
-    with pytest.warns(UserWarning, match=r"ARIMA: 1 of 3 series .*'naive' fallback: 's1' \(fallback: statsmodels raised"):
+    with pytest.warns(
+        UserWarning, match=r"ARIMA: 1 of 3 series .*'naive' fallback: 's1' \(fallback: statsmodels raised"
+    ):
         model.fit(df)
     out = model.predict(6)
     np.testing.assert_array_equal(forecasts(out, model, "s1"), np.full(6, y1[-1]))
@@ -170,7 +174,7 @@ def test_non_converged_series_falls_back(monkeypatch):
     np.testing.assert_allclose(forecasts(out, model, "s1"), np.full(4, y1.mean()), rtol=1e-15)
 
     kept = ETS(trend="add", fallback=None)
-    with pytest.warns(UserWarning, match="statsmodels' estimates are kept"):
+    with pytest.warns(UserWarning, match="non-converged fits keep statsmodels' estimates"):
         out = kept.fit(df).predict(4)
     want = quiet_sm(lambda: original(ETSModel(y1, trend="add"), disp=False).forecast(4))
     np.testing.assert_array_equal(forecasts(out, kept, "s1"), want)
@@ -180,7 +184,9 @@ def test_non_converged_series_falls_back(monkeypatch):
 def test_non_finite_forecasts_fall_back(monkeypatch):
     df, y1 = marked_frame()
     monkeypatch.setattr(
-        Theta, "_forecast_one", lambda self, res, h: np.full(h, np.nan) if res.model._y[0] == MARKER else res.forecast(h)
+        Theta,
+        "_forecast_one",
+        lambda self, res, h: np.full(h, np.nan) if res.model._y[0] == MARKER else res.forecast(h),
     )
     model = Theta()
     with pytest.warns(UserWarning, match=r"'s1' \(fallback: non-finite forecasts"):
@@ -194,7 +200,9 @@ def test_non_finite_forecasts_at_predict_time_fall_back(monkeypatch):
     model = Theta().fit(df)
     strict = Theta(fallback=None).fit(df)
     monkeypatch.setattr(
-        Theta, "_forecast_one", lambda self, res, h: np.full(h, np.inf) if res.model._y[0] == MARKER else res.forecast(h)
+        Theta,
+        "_forecast_one",
+        lambda self, res, h: np.full(h, np.inf) if res.model._y[0] == MARKER else res.forecast(h),
     )
     with pytest.warns(UserWarning, match=r"Theta: 1 series have non-finite forecasts at h=3 .*'naive' fallback: 's1'"):
         out = model.predict(3)
@@ -204,6 +212,7 @@ def test_non_finite_forecasts_at_predict_time_fall_back(monkeypatch):
 
 
 # ------------------------------------------------------------------ short and constant series
+
 
 def test_short_series_get_the_fallback():
     short = seasonal_values(20, 3)
@@ -234,26 +243,27 @@ def test_constant_series_forecasts_its_value():
 
 # ------------------------------------------------------------------ parameters and report
 
+
 @pytest.mark.parametrize(
     "cls, params, name",
     [
-        (ARIMA, dict(order=(1, 0)), "order"),
-        (ARIMA, dict(order=(1, -1, 0)), "order"),
-        (ARIMA, dict(seasonal_order=(1, 0, 0, 1)), "seasonal_order"),
-        (ARIMA, dict(seasonal_order=(1, 0, 0, 0)), "seasonal_order"),
-        (ARIMA, dict(order=(1, 1, 0), trend="c"), "trend"),
-        (ARIMA, dict(trend="quadratic"), "trend"),
-        (ARIMA, dict(fallback="seasonal_naive"), "fallback"),
-        (ETS, dict(trend="additive"), "trend"),
-        (ETS, dict(damped_trend=True), "damped_trend"),
-        (ETS, dict(seasonal="add"), "seasonal"),
-        (ETS, dict(season_length=0), "season_length"),
-        (ETS, dict(error="poisson"), "error"),
-        (Theta, dict(method="mul"), "method"),
-        (Theta, dict(deseasonalize="yes"), "deseasonalize"),
-        (Theta, dict(season_length=2.5), "season_length"),
-        (Theta, dict(fallback="drift"), "fallback"),
-        (Theta, dict(alias=3), "alias"),
+        (ARIMA, {"order": (1, 0)}, "order"),
+        (ARIMA, {"order": (1, -1, 0)}, "order"),
+        (ARIMA, {"seasonal_order": (1, 0, 0, 1)}, "seasonal_order"),
+        (ARIMA, {"seasonal_order": (1, 0, 0, 0)}, "seasonal_order"),
+        (ARIMA, {"order": (1, 1, 0), "trend": "c"}, "trend"),
+        (ARIMA, {"trend": "quadratic"}, "trend"),
+        (ARIMA, {"fallback": "seasonal_naive"}, "fallback"),
+        (ETS, {"trend": "additive"}, "trend"),
+        (ETS, {"damped_trend": True}, "damped_trend"),
+        (ETS, {"seasonal": "add"}, "seasonal"),
+        (ETS, {"season_length": 0}, "season_length"),
+        (ETS, {"error": "poisson"}, "error"),
+        (Theta, {"method": "mul"}, "method"),
+        (Theta, {"deseasonalize": "yes"}, "deseasonalize"),
+        (Theta, {"season_length": 2.5}, "season_length"),
+        (Theta, {"fallback": "drift"}, "fallback"),
+        (Theta, {"alias": 3}, "alias"),
     ],
 )
 def test_bad_parameters_raise_in_fit_naming_the_argument(cls, params, name):
@@ -294,6 +304,4 @@ def test_save_load_refits_identically(tmp_path):
     assert loaded.get_params() == model.get_params()
     assert isinstance(loaded.seasonal_order, tuple)
     pd.testing.assert_frame_equal(loaded.predict(30), model.predict(30), check_exact=True)
-    pd.testing.assert_frame_equal(
-        loaded.fit_report_.drop(columns="seconds"), model.fit_report_.drop(columns="seconds")
-    )
+    pd.testing.assert_frame_equal(loaded.fit_report_.drop(columns="seconds"), model.fit_report_.drop(columns="seconds"))

@@ -184,7 +184,8 @@ class _StatsForecaster(BaseForecaster):
         need = self._min_length()
         if y.size < need:
             message = f"too short: {y.size} values, {self._spec()} needs at least {need}"
-            return self._give_up(uid, ValueError(message)), "fallback", message
+            self._raise_without_fallback(uid, message)
+            return None, "fallback", message
         if y.min() == y.max():
             return None, "fallback", f"constant series (every value is {y[0]!r}): forecast that value"
         try:
@@ -198,23 +199,23 @@ class _StatsForecaster(BaseForecaster):
             return None, "fallback", message
         if not np.all(np.isfinite(probe)):
             message = f"non-finite forecasts (first: {probe[~np.isfinite(probe)][0]})"
-            return self._give_up(uid, ValueError(message)), "fallback", message
+            self._raise_without_fallback(uid, message)
+            return None, "fallback", message
         if not self._converged(res):
             if self.fallback is None:
                 return res, "not_converged", "the optimiser did not converge; statsmodels' estimates kept"
             return None, "not_converged", "the optimiser did not converge"
         return res, "ok", ""
 
-    def _give_up(self, uid, exc):
-        """None (use the fallback), or raise ``exc`` naming the series when there is no fallback."""
+    def _raise_without_fallback(self, uid, message):
+        """With ``fallback=None``, raise ValueError: the model cannot forecast series ``uid``."""
         if self.fallback is None:
-            raise _with_series(exc, f"{self._spec()} cannot forecast series {uid!r}: {exc}")
-        return None
+            raise ValueError(f"{self._spec()} cannot forecast series {uid!r}: {message}")
 
     def _warn_failed(self, failed, n_series):
         listed = [f"{uid!r} ({status}: {_shorten(message)})" for uid, status, message in failed]
         action = (
-            "no fallback (fallback=None), statsmodels' estimates are kept"
+            "fallback=None: non-converged fits keep statsmodels' estimates, constant series forecast their value"
             if self.fallback is None
             else f"they are forecast by the {self.fallback!r} fallback"
         )
@@ -366,7 +367,7 @@ class ARIMA(_StatsForecaster):
         return dict(order=(1, 0, 0))
 
     def _check_model_params(self):
-        p, d, q = _check_order(self.order, "order", 3, "p, d, q")
+        _, d, _ = _check_order(self.order, "order", 3, "p, d, q")
         P, D, Q, s = _check_order(self.seasonal_order, "seasonal_order", 4, "P, D, Q, s")
         if s == 1 or (s == 0 and P + D + Q > 0):
             raise ValueError(
@@ -585,9 +586,7 @@ class Theta(_StatsForecaster):
     def _fit_one(self, y):
         from statsmodels.tsa.forecasting.theta import ThetaModel
 
-        model = ThetaModel(
-            y, period=int(self.season_length), deseasonalize=bool(self._seasonal()), method=self.method
-        )
+        model = ThetaModel(y, period=int(self.season_length), deseasonalize=bool(self._seasonal()), method=self.method)
         return model.fit()
 
     def _forecast_one(self, results, h):
