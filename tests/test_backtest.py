@@ -99,10 +99,12 @@ RNN = dict(cell="gru", hidden_size=6, window=8, horizon=3, epochs=2, batch_size=
 
 
 def sine_long():
-    t = np.arange(60)
-    return pd.concat(
-        [pd.DataFrame({"unique_id": i, "ds": t, "y": np.sin(t / 3 + i)}) for i in range(3)], ignore_index=True
-    )
+    # Different lengths, so a task that mixed up series' cutoffs would show.
+    parts = []
+    for i in range(3):
+        t = np.arange(60 + 7 * i)
+        parts.append(pd.DataFrame({"unique_id": i, "ds": t, "y": np.sin(t / 3 + i)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 @pytest.mark.slow
@@ -112,6 +114,9 @@ def test_processes_give_identical_results():
     local = backtest(models, y, horizon=3, n_windows=2)
     parallel = backtest(models, y, horizon=3, n_windows=2, n_jobs=2)
     pd.testing.assert_frame_equal(local, parallel, check_exact=True)
+    # LastSeen forecasts the value at each series' own cutoff.
+    for (uid, cutoff), g in parallel.groupby(["unique_id", "cutoff"]):
+        assert (g.LastSeen == y[(y.unique_id == uid) & (y.ds == cutoff)].y.item()).all()
 
 
 def test_refit_false_and_warm_start():

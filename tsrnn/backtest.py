@@ -247,7 +247,8 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         n_blocks = 1 if (n_jobs == 1 and backend is None) else (n_jobs if backend is None else 8)
         for block in _blocks(panel.n_series, n_blocks):
             sub = panel.subset(block)
-            tasks.append((spec, sub, folds, horizon, False))
+            block_folds = [_Fold(f.number, f.starts[block], f.cutoffs[block]) for f in folds]
+            tasks.append((spec, sub, block_folds, horizon, False))
             task_models.append((mi, block))
 
     if backend == "dask":
