@@ -62,7 +62,7 @@ def main(argv=None):
     official.columns = ["smape", "mase", "owa"]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     lines = [
-        "# M4 Hourly: tsrnn against the official M4 table",
+        "## M4 Hourly: tsrnn against the official M4 table",
         "",
         f"Made by `python experiments/{Path(__file__).name}{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}` "
         f"on {time.strftime('%Y-%m-%d')} ({machine}); {len(set(cv.unique_id))} series, 48-step test period, "
@@ -91,8 +91,20 @@ def main(argv=None):
         ok = np.isclose(round(board.loc[row, "smape"], 3), s) and np.isclose(round(board.loc[row, "mase"], 3), m)
         print(f"{name} reproduces the official sMAPE {s} / MASE {m}: {'yes' if ok else 'NO'}")
     if args.series is None:
-        (HERE / "RESULTS.md").write_text(text)
+        write_section(HERE / "RESULTS.md", "m4_hourly", text)
         print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+def write_section(path: Path, key: str, text: str) -> None:
+    """Replace the block between ``<!-- key:start -->`` and ``<!-- key:end -->`` (append it if absent)."""
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+    block = f"{start}\n{text}{end}\n"
+    old = path.read_text() if path.exists() else "# Results\n\n"
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,86 @@
-"""Loaders for public benchmark data sets kept in a local data folder.
+"""Data sets: bundled real series, statsmodels' series, M4 and ETT from a data folder, generators.
 
-tsrnn downloads nothing: point it at a folder holding the files (``data_home=`` or the
-``TSRNN_DATA_HOME`` environment variable). Expected layout::
+Every loader returns pandas. Single series come back with a DatetimeIndex named ``date`` whose
+frequency is set; panels come back as long DataFrames with columns ``unique_id``, ``ds``, ``y``.
 
-    <data_home>/m4/Hourly-train.csv, Hourly-test.csv     (M4 competition, Hourly subset)
-    <data_home>/ett/ETTh1.csv                            (Electricity Transformer Temperature)
+* Bundled with tsrnn (no network, no data folder): :func:`load_airpassengers`.
+* Shipped by statsmodels (imported on first use): :func:`load_sunspots`, :func:`load_co2`,
+  :func:`load_nile`, :func:`load_elnino`, :func:`load_macrodata`.
+* Competition data read from a local folder (``data_home=``, else ``$TSRNN_DATA_HOME``, else
+  ``~/tsrnn_data``): :func:`load_m4`, :func:`load_ett` (and the older :func:`load_m4_hourly`,
+  :func:`load_etth1`). tsrnn never downloads on its own: :func:`download_m4` and
+  :func:`download_ett` fetch the public files into that folder when you call them. Layout::
+
+      <data_home>/m4/<Group>-train.csv, <Group>-test.csv    (M4 competition, e.g. Hourly-train.csv)
+      <data_home>/ett/<name>.csv                            (ETTh1, ETTh2, ETTm1, ETTm2)
+
+* Seeded synthetic series: :func:`make_sine`, :func:`make_ar`, :func:`make_trend_seasonal`,
+  :func:`make_mackey_glass`. Each returns a Series, or a long DataFrame when ``n_series > 1``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import importlib
+import importlib.resources
+import logging
 import os
+import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["get_data_home", "load_m4_hourly", "load_etth1"]
+from ._validation import check_positive_int
+
+__all__ = [
+    "ETT_NAMES",
+    "ETT_URL",
+    "M4_GROUPS",
+    "M4_URL",
+    "download_ett",
+    "download_m4",
+    "get_data_home",
+    "load_airpassengers",
+    "load_co2",
+    "load_elnino",
+    "load_ett",
+    "load_etth1",
+    "load_m4",
+    "load_m4_hourly",
+    "load_macrodata",
+    "load_nile",
+    "load_sunspots",
+    "make_ar",
+    "make_mackey_glass",
+    "make_sine",
+    "make_trend_seasonal",
+]
+
+logger = logging.getLogger(__name__)
+
+#: M4 groups: (horizon, seasonality, id prefix), as used by the competition's evaluation.
+M4_GROUPS = {
+    "Yearly": (6, 1, "Y"),
+    "Quarterly": (8, 4, "Q"),
+    "Monthly": (18, 12, "M"),
+    "Weekly": (13, 1, "W"),
+    "Daily": (14, 1, "D"),
+    "Hourly": (48, 24, "H"),
+}
+#: ETT files and their sampling frequency.
+ETT_NAMES = {"ETTh1": "h", "ETTh2": "h", "ETTm1": "15min", "ETTm2": "15min"}
+
+M4_URL = "https://raw.githubusercontent.com/Mcompetitions/M4-methods/master/Dataset"
+ETT_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small"
+
+
+# --------------------------------------------------------------------------------------------
+# Data folder
+# --------------------------------------------------------------------------------------------
 
 
 def get_data_home(data_home=None) -> Path:
@@ -25,35 +90,231 @@ def get_data_home(data_home=None) -> Path:
     return Path(data_home).expanduser()
 
 
-def _need(path: Path, what: str) -> Path:
+def _need(path: Path, what: str, fetch: str | None = None) -> Path:
     if not path.exists():
+        how = f", or fetch it with tsrnn.datasets.{fetch}" if fetch else ""
         raise FileNotFoundError(
             f"{what} not found at {path}. Put the file there, or point data_home= / TSRNN_DATA_HOME at the folder "
-            f"that holds it"
+            f"that holds it{how}"
         )
     return path
+
+
+def _check_choice(value, name: str, choices) -> str:
+    lookup = {str(c).lower(): c for c in choices}
+    if not isinstance(value, str) or value.lower() not in lookup:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return lookup[value.lower()]
+
+
+# --------------------------------------------------------------------------------------------
+# Bundled series
+# --------------------------------------------------------------------------------------------
+
+
+def _bundled(name: str):
+    """The bundled file ``name``: from the installed ``tsrnn._bundled``, else the checkout's datasets/."""
+    try:
+        resource = importlib.resources.files("tsrnn._bundled").joinpath(name)
+        if resource.is_file():
+            return resource
+    except ModuleNotFoundError:
+        pass  # editable installs cannot map a data-only subpackage that lives outside tsrnn/
+    path = Path(__file__).resolve().parents[1] / "datasets" / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"bundled data file {name!r} is missing from the tsrnn installation (looked in tsrnn._bundled and {path}); "
+            f"reinstall tsrnn"
+        )
+    return path
+
+
+def load_airpassengers() -> pd.Series:
+    """Monthly international airline passengers, January 1949 to December 1960 (Box and Jenkins' series G).
+
+    Bundled with tsrnn; see ``datasets/README.md`` for the source and licence.
+
+    Returns
+    -------
+    pandas.Series, shape (T=144,)
+        Named ``passengers`` (thousands, int64), indexed by ``date``: a monthly DatetimeIndex with
+        frequency ``MS`` (each value labelled by the first day of its month).
+
+    Examples
+    --------
+    >>> y = load_airpassengers()
+    >>> y.index.freqstr, len(y), int(y.sum()), int(y.iloc[-1])
+    ('MS', 144, 40363, 432)
+    """
+    with _bundled("airpassengers.csv").open("r", encoding="utf-8") as f:
+        table = pd.read_csv(f, dtype={"month": str, "passengers": np.int64})
+    index = pd.DatetimeIndex(pd.to_datetime(table["month"], format="%Y-%m"), freq="MS", name="date")
+    return pd.Series(table["passengers"].to_numpy(), index=index, name="passengers")
+
+
+# --------------------------------------------------------------------------------------------
+# Series shipped by statsmodels
+# --------------------------------------------------------------------------------------------
+
+
+def _statsmodels_table(name: str) -> pd.DataFrame:
+    # statsmodels is slow to import; only these loaders need it.
+    return importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
+
+
+def _yearly(first_year, n: int) -> pd.DatetimeIndex:
+    return pd.date_range(f"{int(first_year)}-01-01", periods=n, freq="YS", name="date")
+
+
+def load_sunspots() -> pd.Series:
+    """Yearly mean sunspot numbers, 1700 to 2008 (``statsmodels.datasets.sunspots``).
+
+    Returns
+    -------
+    pandas.Series, shape (T=309,)
+        Named ``sunactivity``, indexed by ``date``: a yearly DatetimeIndex with frequency ``YS-JAN``
+        (each year labelled by its first day).
+    """
+    table = _statsmodels_table("sunspots")
+    return pd.Series(table["SUNACTIVITY"].to_numpy(), index=_yearly(table["YEAR"].iloc[0], len(table)),
+                     name="sunactivity")  # fmt: skip
+
+
+def load_nile() -> pd.Series:
+    """Yearly flow of the Nile at Aswan, 1871 to 1970, in 10^8 m^3 (``statsmodels.datasets.nile``).
+
+    Returns
+    -------
+    pandas.Series, shape (T=100,)
+        Named ``volume``, indexed by ``date``: a yearly DatetimeIndex with frequency ``YS-JAN``.
+    """
+    table = _statsmodels_table("nile")
+    return pd.Series(table["volume"].to_numpy(), index=_yearly(table["year"].iloc[0], len(table)), name="volume")
+
+
+def load_co2(interpolate: bool = True) -> pd.Series:
+    """Weekly atmospheric CO2 at Mauna Loa, March 1958 to December 2001, in ppm (``statsmodels.datasets.co2``).
+
+    The series is kept weekly (weeks ending on Saturday, as in the source). The source has 59
+    missing weeks; by default they are filled by linear interpolation in time so that the
+    series can be fed to models that need complete data.
+
+    Parameters
+    ----------
+    interpolate : bool, default True
+        Fill the missing weeks by linear interpolation; ``False`` keeps them as NaN.
+
+    Returns
+    -------
+    pandas.Series, shape (T=2284,)
+        Named ``co2``, indexed by ``date``: a weekly DatetimeIndex with frequency ``W-SAT``.
+    """
+    values = _statsmodels_table("co2")["co2"]
+    series = values.asfreq("W-SAT").rename("co2").rename_axis("date")
+    if interpolate:
+        series = series.interpolate(method="time", limit_direction="both")
+    return series
+
+
+def load_elnino() -> pd.Series:
+    """Monthly sea surface temperature in the Nino 1+2 region, 1950 to 2010, in °C (``statsmodels.datasets.elnino``).
+
+    statsmodels stores one row per year and one column per month; this is the same data as one
+    monthly series in time order.
+
+    Returns
+    -------
+    pandas.Series, shape (T=732,)
+        Named ``sst``, indexed by ``date``: a monthly DatetimeIndex with frequency ``MS``.
+    """
+    table = _statsmodels_table("elnino")
+    values = table.drop(columns="YEAR").to_numpy(dtype=np.float64).ravel()  # row-major: year by year, Jan..Dec
+    index = pd.date_range(f"{int(table['YEAR'].iloc[0])}-01-01", periods=values.size, freq="MS", name="date")
+    return pd.Series(values, index=index, name="sst")
+
+
+def load_macrodata() -> pd.DataFrame:
+    """Quarterly US macroeconomic data, 1959Q1 to 2009Q3 (``statsmodels.datasets.macrodata``).
+
+    Returns
+    -------
+    pandas.DataFrame, shape (T=203, 12)
+        Columns realgdp, realcons, realinv, realgovt, realdpi, cpi, m1, tbilrate, unemp, pop,
+        infl, realint (the source's ``year`` and ``quarter`` become the index), indexed by
+        ``date``: a quarterly DatetimeIndex with frequency ``QS-JAN`` (each quarter labelled by
+        its first day).
+    """
+    table = _statsmodels_table("macrodata")
+    first = f"{int(table['year'].iloc[0])}-{3 * int(table['quarter'].iloc[0]) - 2:02d}-01"
+    index = pd.date_range(first, periods=len(table), freq="QS", name="date")
+    return table.drop(columns=["year", "quarter"]).set_index(index)
+
+
+# --------------------------------------------------------------------------------------------
+# M4 and ETT from the data folder
+# --------------------------------------------------------------------------------------------
 
 
 def _m4_wide_to_long(path: Path, n_series=None) -> pd.DataFrame:
     wide = pd.read_csv(path, nrows=n_series)
     ids = wide.pop("V1").astype(str)
     values = wide.to_numpy(dtype=np.float64)
-    lengths = np.sum(~np.isnan(values), axis=1)
-    # M4 pads shorter series with empty cells at the end of the row.
+    present = ~np.isnan(values)
+    lengths = present.sum(axis=1)
+    # M4 pads shorter series with empty cells at the end of the row, so position = step.
+    starts = np.cumsum(lengths) - lengths
     return pd.DataFrame(
         {
             "unique_id": np.repeat(ids.to_numpy(), lengths),
-            "ds": np.concatenate([np.arange(n) for n in lengths]),
-            "y": values[~np.isnan(values)],
+            "ds": np.arange(lengths.sum()) - np.repeat(starts, lengths),
+            "y": values[present],
         }
     )
+
+
+def load_m4(group: str = "Hourly", data_home=None, n_series=None):
+    """One M4 competition group as long DataFrames: training histories and the test horizon.
+
+    M4 has no timestamps: ``ds`` is the integer step, starting at 0 in the training file and
+    continuing from each series' end in the test file. Horizon, seasonality and id prefix per
+    group are in :data:`M4_GROUPS` (Hourly: 414 series, horizon 48, seasonality 24).
+
+    Parameters
+    ----------
+    group : {"Yearly", "Quarterly", "Monthly", "Weekly", "Daily", "Hourly"}, default "Hourly"
+        The group (case-insensitive). Files ``<data_home>/m4/<Group>-train.csv`` and
+        ``<Group>-test.csv``, in the competition's wide format (id column ``V1``, then values).
+    data_home : str or Path, optional
+        The data folder; default ``$TSRNN_DATA_HOME``, else ``~/tsrnn_data``.
+    n_series : int, optional
+        The first ``n_series`` series only.
+
+    Returns
+    -------
+    train, test : pandas.DataFrame
+        Columns ``unique_id`` (str, e.g. H1...H414), ``ds`` (int), ``y`` (float).
+
+    Raises
+    ------
+    FileNotFoundError
+        When a file is missing: the message says where it looked.
+    """
+    group = _check_choice(group, "group", M4_GROUPS)
+    if n_series is not None:
+        n_series = check_positive_int(n_series, "n_series")
+    root = get_data_home(data_home) / "m4"
+    fetch = f"download_m4({group!r}, data_home=...)"
+    train = _m4_wide_to_long(_need(root / f"{group}-train.csv", f"M4 {group}-train.csv", fetch), n_series)
+    test = _m4_wide_to_long(_need(root / f"{group}-test.csv", f"M4 {group}-test.csv", fetch), n_series)
+    ends = train.groupby("unique_id", sort=False).ds.max() + 1
+    test["ds"] = test["ds"] + test["unique_id"].map(ends).to_numpy()
+    return train, test
 
 
 def load_m4_hourly(data_home=None, n_series=None):
     """M4 Hourly: 414 series, horizon 48, seasonality 24, as long DataFrames.
 
-    M4 Hourly has no timestamps: ``ds`` is the integer step, starting at 0 in the training
-    file and continuing from each series' end in the test file.
+    Same as ``load_m4("Hourly", data_home, n_series)``.
 
     Parameters
     ----------
@@ -67,12 +328,43 @@ def load_m4_hourly(data_home=None, n_series=None):
     train, test : pandas.DataFrame
         Columns ``unique_id`` (H1...H414), ``ds`` (int), ``y`` (float).
     """
-    root = get_data_home(data_home)
-    train = _m4_wide_to_long(_need(root / "m4" / "Hourly-train.csv", "M4 Hourly-train.csv"), n_series)
-    test = _m4_wide_to_long(_need(root / "m4" / "Hourly-test.csv", "M4 Hourly-test.csv"), n_series)
-    ends = train.groupby("unique_id", sort=False).ds.max() + 1
-    test["ds"] = test["ds"] + test["unique_id"].map(ends).to_numpy()
-    return train, test
+    return load_m4("Hourly", data_home=data_home, n_series=n_series)
+
+
+def _ett_wide(name: str, data_home) -> pd.DataFrame:
+    fetch = f"download_ett({name!r}, data_home=...)"
+    path = _need(get_data_home(data_home) / "ett" / f"{name}.csv", f"{name}.csv", fetch)
+    df = pd.read_csv(path, parse_dates=["date"], index_col="date")
+    return df.asfreq(ETT_NAMES[name])
+
+
+def load_ett(name: str = "ETTh1", data_home=None) -> pd.DataFrame:
+    """An Electricity Transformer Temperature file as a long DataFrame, one series per column.
+
+    Parameters
+    ----------
+    name : {"ETTh1", "ETTh2", "ETTm1", "ETTm2"}, default "ETTh1"
+        The file ``<data_home>/ett/<name>.csv`` (hourly for ETTh*, every 15 minutes for ETTm*).
+    data_home : str or Path, optional
+        The data folder; default ``$TSRNN_DATA_HOME``, else ``~/tsrnn_data``.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (7 * T, 3)
+        Columns ``unique_id`` (HUFL, HULL, MUFL, MULL, LUFL, LULL, OT: the file's columns, in
+        that order; OT is the usual target), ``ds`` (timestamps, complete and regular), ``y`` (float).
+        Rows are grouped by series, in time order within each.
+    """
+    name = _check_choice(name, "name", ETT_NAMES)
+    wide = _ett_wide(name, data_home)
+    n_time, n_cols = wide.shape
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(wide.columns.astype(str).to_numpy(), n_time),
+            "ds": np.tile(wide.index.to_numpy(), n_cols),
+            "y": wide.to_numpy(dtype=np.float64).T.ravel(),
+        }
+    )
 
 
 def load_etth1(data_home=None) -> pd.DataFrame:
@@ -84,6 +376,358 @@ def load_etth1(data_home=None) -> pd.DataFrame:
         Indexed by ``date`` (hourly DatetimeIndex with frequency), columns HUFL, HULL, MUFL,
         MULL, LUFL, LULL and OT (the usual target).
     """
-    path = _need(get_data_home(data_home) / "ett" / "ETTh1.csv", "ETTh1.csv")
-    df = pd.read_csv(path, parse_dates=["date"], index_col="date")
-    return df.asfreq("h")
+    return _ett_wide("ETTh1", data_home)
+
+
+# --------------------------------------------------------------------------------------------
+# Downloads
+# --------------------------------------------------------------------------------------------
+
+_NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
+
+
+def _copy_url(url: str, out, timeout: float, dest: Path) -> None:
+    """Stream ``url`` into the open binary file ``out``; raise ConnectionError on any network failure."""
+    hint = f"Check the network, or download the file elsewhere and copy it by hand to {dest}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            expected, size = response.length, 0  # length is None without a Content-Length header
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                size += len(chunk)
+    except urllib.error.HTTPError as err:
+        raise ConnectionError(f"could not download {url}: HTTP {err.code} {err.reason}. {hint}") from err
+    except _NETWORK_ERRORS as err:
+        reason = getattr(err, "reason", None) or err
+        raise ConnectionError(f"could not download {url}: {reason!s} ({type(err).__name__}). {hint}") from err
+    if expected is not None and size < expected:
+        raise ConnectionError(
+            f"could not download {url}: the connection closed after {size} of {expected} bytes. {hint}"
+        )
+
+
+def _fetch(url: str, dest: Path, timeout: float, force: bool) -> Path:
+    """Download ``url`` to ``dest`` through a temporary file, so ``dest`` is either complete or absent."""
+    if dest.exists() and not force:
+        logger.info("%s already present, not downloading", dest)
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            logger.info("downloading %s to %s", url, dest)
+            _copy_url(url, out, timeout, dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return dest
+
+
+def _check_timeout(timeout) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    return float(timeout)
+
+
+def download_m4(group: str = "Hourly", data_home=None, base_url: str = M4_URL, timeout: float = 60.0,
+                force: bool = False) -> list[Path]:  # fmt: skip
+    """Download one M4 group's train and test files into ``<data_home>/m4/``.
+
+    Files already there are kept (unless ``force``). Each file is written to a temporary file
+    in the same folder and renamed when complete, so an interrupted download leaves nothing.
+
+    Parameters
+    ----------
+    group : {"Yearly", "Quarterly", "Monthly", "Weekly", "Daily", "Hourly"}, default "Hourly"
+        The group (case-insensitive).
+    data_home : str or Path, optional
+        The data folder; default ``$TSRNN_DATA_HOME``, else ``~/tsrnn_data``.
+    base_url : str, default :data:`M4_URL`
+        Folder URL holding ``Train/<Group>-train.csv`` and ``Test/<Group>-test.csv``
+        (the ``Dataset`` folder of github.com/Mcompetitions/M4-methods).
+    timeout : float, default 60
+        Seconds to wait for the server on each connection or read.
+    force : bool, default False
+        Download again even when the files are present.
+
+    Returns
+    -------
+    list of Path
+        The train and test files.
+
+    Raises
+    ------
+    ConnectionError
+        When the download fails (no network, HTTP error, connection cut); names the URL.
+    """
+    group = _check_choice(group, "group", M4_GROUPS)
+    timeout = _check_timeout(timeout)
+    root, base = get_data_home(data_home) / "m4", base_url.rstrip("/")
+    return [
+        _fetch(f"{base}/Train/{group}-train.csv", root / f"{group}-train.csv", timeout, force),
+        _fetch(f"{base}/Test/{group}-test.csv", root / f"{group}-test.csv", timeout, force),
+    ]
+
+
+def download_ett(name: str = "ETTh1", data_home=None, base_url: str = ETT_URL, timeout: float = 60.0,
+                 force: bool = False) -> Path:  # fmt: skip
+    """Download one ETT file into ``<data_home>/ett/``.
+
+    The file is kept if already there (unless ``force``), and written through a temporary file
+    renamed when complete, so an interrupted download leaves nothing.
+
+    Parameters
+    ----------
+    name : {"ETTh1", "ETTh2", "ETTm1", "ETTm2"}, default "ETTh1"
+        The file (case-insensitive).
+    data_home : str or Path, optional
+        The data folder; default ``$TSRNN_DATA_HOME``, else ``~/tsrnn_data``.
+    base_url : str, default :data:`ETT_URL`
+        Folder URL holding ``<name>.csv`` (``ETT-small`` in github.com/zhouhaoyi/ETDataset).
+    timeout : float, default 60
+        Seconds to wait for the server on each connection or read.
+    force : bool, default False
+        Download again even when the file is present.
+
+    Returns
+    -------
+    Path
+        The downloaded (or already present) file.
+
+    Raises
+    ------
+    ConnectionError
+        When the download fails (no network, HTTP error, connection cut); names the URL.
+    """
+    name = _check_choice(name, "name", ETT_NAMES)
+    timeout = _check_timeout(timeout)
+    dest = get_data_home(data_home) / "ett" / f"{name}.csv"
+    return _fetch(f"{base_url.rstrip('/')}/{name}.csv", dest, timeout, force)
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic series
+# --------------------------------------------------------------------------------------------
+
+
+def _check_real(value, name: str, low=None, strict: bool = False) -> float:
+    """``value`` as a finite float, ``>= low`` (``> low`` when ``strict``)."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if ok and np.isfinite(value) and (low is None or (value > low if strict else value >= low)):
+        return float(value)
+    bound = "" if low is None else f" {'>' if strict else '>='} {low}"
+    raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+
+
+def _as_pandas(values: np.ndarray, start, freq, name: str):
+    """Values of shape (S, T) as a Series (S=1) or a long DataFrame (unique_id series_0..., ds, y)."""
+    n_series, n_time = values.shape
+    index = pd.date_range(start, periods=n_time, freq=freq, name="date")
+    if n_series == 1:
+        return pd.Series(values[0], index=index, name=name)
+    width = len(str(n_series - 1))
+    ids = np.array([f"series_{i:0{width}d}" for i in range(n_series)])
+    return pd.DataFrame(
+        {"unique_id": np.repeat(ids, n_time), "ds": np.tile(index.to_numpy(), n_series), "y": values.ravel()}
+    )
+
+
+def _sizes(n, n_series) -> tuple[int, int]:
+    return check_positive_int(n, "n"), check_positive_int(n_series, "n_series")
+
+
+def make_sine(n=500, period=24, noise=0.1, amplitude=1.0, phase=0.0, n_series=1, start="2000-01-01", freq="h",
+              random_state=None):  # fmt: skip
+    """A sine wave plus Gaussian noise: ``amplitude * sin(2 pi t / period + phase) + noise * e_t``.
+
+    Parameters
+    ----------
+    n : int, default 500
+        Length T of each series.
+    period : float, default 24
+        Period in steps (> 0).
+    noise : float, default 0.1
+        Standard deviation of the i.i.d. Gaussian noise (>= 0).
+    amplitude, phase : float
+        Of the sine; the same for every series.
+    n_series : int, default 1
+        Number S of series; they differ only by their noise.
+    start : str or Timestamp, default "2000-01-01"
+        First timestamp.
+    freq : str, default "h"
+        pandas frequency of the index.
+    random_state : int, numpy Generator or None
+        Seed of the noise.
+
+    Returns
+    -------
+    pandas.Series, shape (T,), or pandas.DataFrame, shape (S * T, 3)
+        A Series named ``y`` indexed by ``date`` when ``n_series == 1``, else a long DataFrame
+        with columns ``unique_id`` (series_0, series_1, ...), ``ds``, ``y``.
+    """
+    n, n_series = _sizes(n, n_series)
+    period, noise = _check_real(period, "period", 0, strict=True), _check_real(noise, "noise", 0)
+    amplitude, phase = _check_real(amplitude, "amplitude"), _check_real(phase, "phase")
+    t = np.arange(n)
+    eps = np.random.default_rng(random_state).standard_normal((n_series, n))
+    return _as_pandas(amplitude * np.sin(2 * np.pi * t / period + phase) + noise * eps, start, freq, "y")
+
+
+def _check_stationary(coefs: np.ndarray) -> None:
+    if coefs.size == 0:
+        return
+    companion = np.eye(coefs.size, k=-1)
+    companion[0] = coefs
+    radius = np.max(np.abs(np.linalg.eigvals(companion)))
+    if radius >= 1 - 1e-10:  # a unit root computed in floating point may come out just below 1
+        raise ValueError(
+            f"coefs={tuple(coefs.tolist())} define a non-stationary AR({coefs.size}) process: its characteristic "
+            f"roots have modulus up to {radius:.4g}, expected all < 1 (all roots of 1 - a1 z - ... - ap z^p "
+            f"outside the unit circle)"
+        )
+
+
+def make_ar(n=500, coefs=(0.6, -0.2), noise=1.0, burn_in=200, n_series=1, start="2000-01-01", freq="h",
+            random_state=None):  # fmt: skip
+    """A stationary autoregressive series: ``y_t = a1 y_{t-1} + ... + ap y_{t-p} + noise * e_t``.
+
+    The recursion starts from zeros and runs ``burn_in`` steps before the first returned value,
+    so the output is (close to) a draw from the stationary distribution.
+
+    Parameters
+    ----------
+    n : int, default 500
+        Length T of each series.
+    coefs : sequence of float, shape (p,), default (0.6, -0.2)
+        AR coefficients a1..ap; they must define a stationary process (else ValueError).
+        Empty gives white noise.
+    noise : float, default 1.0
+        Standard deviation of the Gaussian innovations (>= 0).
+    burn_in : int, default 200
+        Steps simulated and dropped before the first value (>= 0).
+    n_series, start, freq, random_state
+        As in :func:`make_sine`.
+
+    Returns
+    -------
+    pandas.Series, shape (T,), or pandas.DataFrame, shape (S * T, 3)
+        As in :func:`make_sine`.
+    """
+    from scipy.signal import lfilter
+
+    n, n_series = _sizes(n, n_series)
+    noise = _check_real(noise, "noise", 0)
+    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
+    coefs = np.asarray(coefs, dtype=np.float64)
+    if coefs.ndim != 1 or not np.all(np.isfinite(coefs)):
+        raise ValueError(f"coefs must be a 1-D sequence of finite numbers, got {coefs.tolist()!r}")
+    _check_stationary(coefs)
+    eps = noise * np.random.default_rng(random_state).standard_normal((n_series, burn_in + n))
+    values = lfilter([1.0], np.concatenate([[1.0], -coefs]), eps, axis=1)
+    return _as_pandas(values[:, burn_in:], start, freq, "y")
+
+
+def make_trend_seasonal(n=500, trend=0.01, period=24, amplitude=1.0, noise=0.1, level=0.0, n_series=1,
+                        start="2000-01-01", freq="h", random_state=None):  # fmt: skip
+    """Linear trend, sine seasonality and noise: ``level + trend t + amplitude sin(2 pi t / period) + noise e_t``.
+
+    Parameters
+    ----------
+    n : int, default 500
+        Length T of each series.
+    trend : float, default 0.01
+        Slope per step.
+    period : float, default 24
+        Seasonal period in steps (> 0).
+    amplitude : float, default 1.0
+        Amplitude of the seasonal sine.
+    noise : float, default 0.1
+        Standard deviation of the Gaussian noise (>= 0).
+    level : float, default 0.0
+        Value of the trend at the first step.
+    n_series, start, freq, random_state
+        As in :func:`make_sine`.
+
+    Returns
+    -------
+    pandas.Series, shape (T,), or pandas.DataFrame, shape (S * T, 3)
+        As in :func:`make_sine`.
+    """
+    n, n_series = _sizes(n, n_series)
+    trend, level = _check_real(trend, "trend"), _check_real(level, "level")
+    amplitude = _check_real(amplitude, "amplitude")
+    period, noise = _check_real(period, "period", 0, strict=True), _check_real(noise, "noise", 0)
+    t = np.arange(n)
+    eps = np.random.default_rng(random_state).standard_normal((n_series, n))
+    return _as_pandas(level + trend * t + amplitude * np.sin(2 * np.pi * t / period) + noise * eps, start, freq, "y")
+
+
+def _mackey_glass_steps(history: np.ndarray, n_steps: int, lag: int, beta, gamma, p, dt) -> np.ndarray:
+    """Euler steps of the delay equation; ``history`` (S, lag + 1) are the values up to time 0."""
+    x = np.empty((history.shape[0], lag + 1 + n_steps))
+    x[:, : lag + 1] = history
+    for k in range(lag, lag + n_steps):
+        delayed = x[:, k - lag]
+        x[:, k + 1] = x[:, k] + dt * (beta * delayed / (1.0 + delayed**p) - gamma * x[:, k])
+    return x[:, lag + 1 :]
+
+
+def make_mackey_glass(n=1000, tau=17, beta=0.2, gamma=0.1, p=10, dt=1.0, x0=None, noise=0.0, burn_in=500,
+                      n_series=1, start="2000-01-01", freq="h", random_state=None):  # fmt: skip
+    """The Mackey-Glass delay equation, a standard chaotic benchmark, integrated by Euler steps.
+
+    ``dx/dt = beta * x(t - tau) / (1 + x(t - tau)^p) - gamma * x(t)``, discretised as
+    ``x[k+1] = x[k] + dt * (beta * x[k - tau/dt] / (1 + x[k - tau/dt]^p) - gamma * x[k])``
+    (with ``dt=1`` this is the usual discrete Mackey-Glass series; ``tau=17`` is chaotic).
+    One returned value per step: with ``dt=0.1``, take every tenth value for unit time steps.
+    From a positive history the values stay in (0, 2) (for the default parameters, below 1.5
+    after the transient).
+
+    Parameters
+    ----------
+    n : int, default 1000
+        Length T of each series.
+    tau : float, default 17
+        Delay (> 0); ``tau / dt`` must be a whole number of steps.
+    beta, gamma, p : float, default 0.2, 0.1, 10
+        Production rate, decay rate and nonlinearity exponent (> 0).
+    dt : float, default 1.0
+        Step size (> 0, with ``gamma * dt < 1`` so that the scheme stays positive).
+    x0 : float, optional
+        Constant history (> 0). Default: a random history, each value drawn uniformly in
+        (0.5, 1.5) from ``random_state``, so series differ by seed.
+    noise : float, default 0.0
+        Standard deviation of Gaussian observation noise added to the output (>= 0).
+    burn_in : int, default 500
+        Steps simulated and dropped before the first value (>= 0), to leave the transient.
+    n_series, start, freq, random_state
+        As in :func:`make_sine`.
+
+    Returns
+    -------
+    pandas.Series, shape (T,), or pandas.DataFrame, shape (S * T, 3)
+        As in :func:`make_sine`.
+    """
+    n, n_series = _sizes(n, n_series)
+    tau, dt = _check_real(tau, "tau", 0, strict=True), _check_real(dt, "dt", 0, strict=True)
+    beta, p = _check_real(beta, "beta", 0, strict=True), _check_real(p, "p", 0, strict=True)
+    gamma, noise = _check_real(gamma, "gamma", 0, strict=True), _check_real(noise, "noise", 0)
+    burn_in = check_positive_int(burn_in, "burn_in", minimum=0)
+    lag = round(tau / dt)
+    if lag < 1 or not np.isclose(lag * dt, tau, rtol=1e-9, atol=1e-12):
+        raise ValueError(
+            f"tau / dt must be a whole number of steps >= 1, got tau={tau}, dt={dt} (tau / dt = {tau / dt:.6g})"
+        )
+    if gamma * dt >= 1:
+        raise ValueError(f"gamma * dt must be < 1 for the Euler scheme to stay positive, got gamma={gamma}, dt={dt}")
+    rng = np.random.default_rng(random_state)
+    if x0 is None:
+        history = rng.uniform(0.5, 1.5, size=(n_series, lag + 1))
+    else:
+        history = np.full((n_series, lag + 1), _check_real(x0, "x0", 0, strict=True))
+    values = _mackey_glass_steps(history, burn_in + n, lag, beta, gamma, p, dt)[:, burn_in:]
+    if noise > 0:
+        values = values + noise * rng.standard_normal(values.shape)
+    return _as_pandas(values, start, freq, "y")
