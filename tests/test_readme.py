@@ -22,7 +22,7 @@ def test_readme_example_output():
 
 def test_readme_setup_commands_at_top():
     lines = README.read_text().splitlines()[:20]
-    assert 'pip install -e . && python experiments/demo.py' in lines
+    assert "pip install . && tsrnn demo" in lines
     assert 'pip install -e ".[test]" && python -m pytest' in lines
 
 
