@@ -12,13 +12,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
 from tsrnn import ARIMA, ETS, Naive, Naive2, RNNForecaster, SeasonalNaive, Theta
 from tsrnn.backtest import backtest, evaluate
 from tsrnn.datasets import load_m4_hourly
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section  # noqa: E402
 
 
 def main(argv=None):
@@ -47,9 +52,17 @@ def main(argv=None):
     with pd.option_context("display.width", 120, "display.precision", 3):
         print(board.to_string(index=False))
     failed = cv[cv.error != ""]
-    print(f"# {args.series} series x {args.windows} windows x {len(models)} models in {seconds:.1f} s; "
-          f"{failed.groupby(['unique_id', 'cutoff']).ngroups} failed (series, cutoff) pairs")  # fmt: skip
-    print(f"# {platform.machine()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}")
+    summary = (f"{args.series} series x {args.windows} windows x {len(models)} models in {seconds:.1f} s; "
+               f"{failed.groupby(['unique_id', 'cutoff']).ngroups} failed (series, cutoff) pairs")  # fmt: skip
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}"
+    print(f"# {summary}\n# {machine}")
+    lines = ["## Backtest of seven models on M4 Hourly series (one call)", "",
+             f"`python experiments/backtest_m4_hourly.py{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}`: "
+             f"{summary}; {machine}. Windows of 48 steps cut from the end of the training file; ranked by sMAPE.",
+             "", "| model | rank | sMAPE | MASE | MAE |", "|---|---|---|---|---|"]  # fmt: skip
+    for _, r in board.iterrows():
+        lines.append(f"| {r.model} | {r['rank']} | {r.smape:.3f} | {r.mase:.3f} | {r.mae:.1f} |")
+    write_section("backtest_m4_hourly", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

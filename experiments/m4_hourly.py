@@ -26,6 +26,9 @@ from tsrnn import ETS, Naive2, RNNForecaster, SeasonalNaive, Theta
 from tsrnn.backtest import backtest, evaluate
 from tsrnn.datasets import load_m4_hourly
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -91,20 +94,9 @@ def main(argv=None):
         ok = np.isclose(round(board.loc[row, "smape"], 3), s) and np.isclose(round(board.loc[row, "mase"], 3), m)
         print(f"{name} reproduces the official sMAPE {s} / MASE {m}: {'yes' if ok else 'NO'}")
     if args.series is None:
-        write_section(HERE / "RESULTS.md", "m4_hourly", text)
+        write_section("m4_hourly", text)
         print(f"wrote {HERE / 'RESULTS.md'}")
 
-
-def write_section(path: Path, key: str, text: str) -> None:
-    """Replace the block between ``<!-- key:start -->`` and ``<!-- key:end -->`` (append it if absent)."""
-    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
-    block = f"{start}\n{text}{end}\n"
-    old = path.read_text() if path.exists() else "# Results\n\n"
-    if start in old and end in old:
-        new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
 
 
 if __name__ == "__main__":
