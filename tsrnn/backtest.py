@@ -16,6 +16,7 @@ this process, in joblib worker processes (``n_jobs``) or on a Dask cluster
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ import pandas as pd
 from ._validation import check_positive_int
 from .data.panel import Panel, TimeAxis, to_panel
 from .forecasters.base import BaseForecaster
+from .forecasters.intervals import check_levels, interval_names, stack_intervals
 
 __all__ = ["backtest", "evaluate"]
 
@@ -72,10 +74,21 @@ def _build(spec):
     return cls(**params)
 
 
-def _run_task(spec, panel, folds, horizon, warm_start):
+def _forecast(model, train, horizon, levels, interval_method):
+    """(S, horizon, C) forecasts of a fitted model: the point forecast, then interval bounds if ``levels``."""
+    positions = np.arange(train.n_series)
+    point = np.asarray(model._predict(train, horizon, positions), dtype=np.float64)[:, :horizon]
+    if not levels:
+        return point[:, :, None]
+    lo, hi = model._predict_intervals(train, horizon, positions, point, levels, interval_method, None)
+    return stack_intervals(point, lo, hi, levels)
+
+
+def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None):
     """Fit and forecast one model over some folds and series. Returns a list of per-fold results.
 
-    Each result is ``(fold number, forecasts (S, horizon) or None, errors: list of str or None)``.
+    Each result is ``(fold number, forecasts (S, horizon, C) or None, errors: list of str or None)``
+    with C = 1 (point forecast) or 1 + 2 * len(levels).
     """
     model = _build(spec)
     if warm_start and "warm_start" in model.get_params():
@@ -87,14 +100,14 @@ def _run_task(spec, panel, folds, horizon, warm_start):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 model._fit_panel(train)
-                pred = model._predict(train, horizon, np.arange(train.n_series))
-            out.append((fold.number, np.asarray(pred, dtype=np.float64)[:, :horizon], None))
+                pred = _forecast(model, train, horizon, levels, interval_method)
+            out.append((fold.number, pred, None))
         except Exception as exc:  # noqa: BLE001 - isolate a failing model, report it per row
             if model._global or train.n_series == 1:
                 out.append((fold.number, None, [f"{type(exc).__name__}: {exc}"] * train.n_series))
                 continue
             # A local model: find the failing series one by one, keep the others.
-            preds = np.full((train.n_series, horizon), np.nan)
+            preds = np.full((train.n_series, horizon, 1 + 2 * len(levels or ())), np.nan)
             errors = [""] * train.n_series
             for i in range(train.n_series):
                 one = train.subset([i])
@@ -102,7 +115,7 @@ def _run_task(spec, panel, folds, horizon, warm_start):
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", UserWarning)
                         m = _build(spec)._fit_panel(one)
-                        preds[i] = np.asarray(m._predict(one, horizon, np.arange(1)), dtype=np.float64)[0, :horizon]
+                        preds[i] = _forecast(m, one, horizon, levels, interval_method)[0]
                 except Exception as exc_i:  # noqa: BLE001
                     errors[i] = f"{type(exc_i).__name__}: {exc_i}"
             out.append((fold.number, preds, errors))
@@ -163,8 +176,8 @@ def _run_dask(tasks, client):
 
 
 def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", train_size=None, refit=True,
-             n_jobs=1, backend=None, client=None, warm_start=False, id_col="unique_id", time_col="ds",
-             target_col="y"):  # fmt: skip
+             n_jobs=1, backend=None, client=None, warm_start=False, level=None, interval_method=None,
+             id_col="unique_id", time_col="ds", target_col="y"):  # fmt: skip
     """Rolling-origin evaluation of several forecasters on one or many series.
 
     Parameters
@@ -199,6 +212,12 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
     warm_start : bool, default False
         Models with a ``warm_start`` parameter (RNNForecaster) start each refit from the
         previous cutoff's weights (their folds then run in sequence).
+    level : float or list of float, optional
+        Prediction interval levels in percent: every model also gets its
+        ``<model>-lo-<level>`` and ``<model>-hi-<level>`` columns, computed from the data
+        before each cutoff only (see ``predict(level=...)``).
+    interval_method : str, optional
+        As for ``predict``; None: each model's default (conformal for most).
 
     Returns
     -------
@@ -229,6 +248,7 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
     if backend not in (None, "dask"):
         raise ValueError(f"backend={backend!r} is not known; expected None (local processes) or 'dask'")
     n_jobs = os.cpu_count() if n_jobs == -1 else check_positive_int(n_jobs, "n_jobs")
+    levels = check_levels(level) if level is not None else None
 
     panel = to_panel(y, id_col=id_col, time_col=time_col, target_col=target_col)
     folds = _folds(panel, horizon, n_windows, step, window, train_size)
@@ -241,14 +261,14 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
                 continue  # fitted once per refit period below, in this process
             groups = [folds] if warm_start else [[f] for f in folds]
             for group in groups:
-                tasks.append((spec, panel, group, horizon, warm_start))
+                tasks.append((spec, panel, group, horizon, warm_start, levels, interval_method))
                 task_models.append((mi, None))
             continue
         n_blocks = 1 if (n_jobs == 1 and backend is None) else (n_jobs if backend is None else 8)
         for block in _blocks(panel.n_series, n_blocks):
             sub = panel.subset(block)
             block_folds = [_Fold(f.number, f.starts[block], f.cutoffs[block]) for f in folds]
-            tasks.append((spec, sub, block_folds, horizon, False))
+            tasks.append((spec, sub, block_folds, horizon, False, levels, interval_method))
             task_models.append((mi, block))
 
     if backend == "dask":
@@ -259,7 +279,7 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         results = [_run_task(*t) for t in tasks]
 
     S = panel.n_series
-    preds = np.full((len(models), n_windows, S, horizon), np.nan)
+    preds = np.full((len(models), n_windows, S, horizon, 1 + 2 * len(levels or ())), np.nan)
     errors = [[[""] * S for _ in range(n_windows)] for _ in models]
     for (mi, block), res in zip(task_models, results):
         rows = np.arange(S) if block is None else block
@@ -272,12 +292,13 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
                         errors[mi][fold_no][r] = f"{names[mi]}: {e}"
 
     if refit is not True:
-        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names)
+        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method)
 
-    return _tidy(panel, folds, horizon, names, preds, errors)
+    columns = [interval_names(n, levels) if levels else [n] for n in names]
+    return _tidy(panel, folds, horizon, columns, preds, errors)
 
 
-def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names):
+def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method):
     """Global models with refit=False/k: forecast the folds between refits with the last fit's weights."""
     for mi, (spec, model) in enumerate(zip(specs, models)):
         if not model._global:
@@ -298,14 +319,14 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
             if fitted is None:
                 continue
             try:
-                preds[mi, fold.number] = fitted._predict(train, horizon, None)[:, :horizon]
+                preds[mi, fold.number] = _forecast(fitted, train, horizon, levels, interval_method)
             except Exception as exc:  # noqa: BLE001
                 preds[mi, fold.number] = np.nan
                 for r in range(panel.n_series):
                     errors[mi][fold.number][r] = f"{names[mi]}: {type(exc).__name__}: {exc}"
 
 
-def _tidy(panel, folds, horizon, names, preds, errors):
+def _tidy(panel, folds, horizon, columns, preds, errors):
     frames = []
     for fold in folds:
         ids, cutoffs, ds, actual = [], [], [], []
@@ -317,11 +338,12 @@ def _tidy(panel, folds, horizon, names, preds, errors):
             ds.extend(stamps[c : c + horizon])
             actual.append(panel.series(i)[c : c + horizon])
         frame = {"unique_id": ids, "cutoff": cutoffs, "ds": ds, "y": np.concatenate(actual)}
-        for mi, name in enumerate(names):
-            frame[name] = preds[mi, fold.number].ravel()
+        for mi, cols in enumerate(columns):
+            for c, col in enumerate(cols):
+                frame[col] = preds[mi, fold.number, :, :, c].ravel()
         err = []
         for i in range(panel.n_series):
-            msgs = [errors[mi][fold.number][i] for mi in range(len(names)) if errors[mi][fold.number][i]]
+            msgs = [errors[mi][fold.number][i] for mi in range(len(columns)) if errors[mi][fold.number][i]]
             err.extend(["; ".join(msgs)] * horizon)
         frame["error"] = err
         frames.append(pd.DataFrame(frame))
@@ -340,6 +362,20 @@ def _order_key(panel):
     return key
 
 
+_INTERVAL_COL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
+_INTERVAL_METRICS = ("coverage", "width", "msis")
+
+
+def _interval_levels(columns):
+    """``{model: [level text, ...]}`` for every model with both bounds of a level in ``columns``."""
+    found = {}
+    for c in columns:
+        m = _INTERVAL_COL.match(str(c))
+        if m and m["side"] == "lo" and f"{m['model']}-hi-{m['level']}" in columns:
+            found.setdefault(m["model"], []).append(m["level"])
+    return {k: sorted(v, key=float) for k, v in found.items()}
+
+
 def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, by="model"):
     """Score a backtest: a leaderboard of every model, optionally per series.
 
@@ -348,12 +384,14 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
     cv : pandas.DataFrame
         Output of :func:`backtest`.
     metrics : sequence of str
-        Names from :data:`tsrnn.metrics.METRICS` (e.g. "mae", "rmse", "smape", "mase", "rmsse").
+        Point metrics from :data:`tsrnn.metrics.METRICS` (e.g. "mae", "rmse", "smape",
+        "mase", "rmsse"), and, for backtests run with ``level=``, "coverage", "width" and
+        "msis", reported per level as ``coverage_80``, ``width_80``, ``msis_80``...
     y : pandas object, optional
-        The history given to the backtest; needed by scaled metrics (mase, rmsse), whose
-        scale is computed on each fold's training data only.
+        The history given to the backtest; needed by scaled metrics (mase, rmsse, msis),
+        whose scale is computed on each fold's training data only.
     season_length : int, optional
-        Seasonal lag of mase/rmsse (required by them).
+        Seasonal lag of mase/rmsse/msis (required by them).
     by : {"model", "series"}
         One row per model (metrics averaged over series and cutoffs, ranked by the first
         metric), or one row per (unique_id, model).
@@ -362,18 +400,24 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
     -------
     pandas.DataFrame
     """
-    from .metrics import get_metric
+    from .metrics import coverage, get_metric, interval_width, msis
 
     if by not in ("model", "series"):
         raise ValueError(f"by={by!r} is not known; expected 'model' or 'series'")
     required = {"unique_id", "cutoff", "ds", "y"}
     if not isinstance(cv, pd.DataFrame) or not required <= set(cv.columns):
         raise ValueError(f"cv must be the DataFrame backtest returns, with columns {sorted(required)} and one per model")
-    models = [c for c in cv.columns if c not in required | {"error"}]
+    models = [c for c in cv.columns if c not in required | {"error"} and not _INTERVAL_COL.match(str(c))]
     if not models:
         raise ValueError("cv has no model columns")
-    fns = {m: get_metric(m) for m in metrics}
-    scaled = [m for m in fns if str(m).lower() in ("mase", "rmsse")]
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    point_metrics = [m for m in metrics if str(m).lower() not in _INTERVAL_METRICS]
+    interval_metrics = [str(m).lower() for m in metrics if str(m).lower() in _INTERVAL_METRICS]
+    fns = {m: get_metric(m) for m in point_metrics}
+    levels = _interval_levels(set(cv.columns))
+    if interval_metrics and not levels:
+        raise ValueError(f"metrics {interval_metrics} need interval columns: run backtest(..., level=[80, 95])")
+    scaled = [m for m in metrics if str(m).lower() in ("mase", "rmsse", "msis")]
     if scaled and (y is None or season_length is None):
         raise ValueError(f"metrics {scaled} scale errors by the in-sample seasonal naive error: pass y= (the history "
                          "given to backtest) and season_length=")  # fmt: skip
@@ -382,6 +426,8 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
         panel = to_panel(y)
         history = {k: panel.series(i) for i, k in enumerate(panel.ids)}
         stamps = {k: panel.axis.history(i) for i, k in enumerate(panel.ids)}
+    names = list(fns) + [f"{m}_{lv}" for m in interval_metrics for lv in sorted({x for v in levels.values() for x in v},
+                                                                                key=float)]  # fmt: skip
     rows = []
     for (uid, cutoff), g in cv.groupby(["unique_id", "cutoff"], sort=False):
         actual = g["y"].to_numpy(dtype=np.float64)
@@ -393,14 +439,25 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
         for model in models:
             fc = g[model].to_numpy(dtype=np.float64)
             row = {"unique_id": uid, "cutoff": cutoff, "model": model}
+            failed = np.isnan(fc).any()
             for name, fn in fns.items():
-                if np.isnan(fc).any():
-                    row[name] = np.nan
-                    continue
-                row[name] = float(fn(actual, fc, y_train=train, season_length=season_length))
+                row[name] = np.nan if failed else float(fn(actual, fc, y_train=train, season_length=season_length))
+            for lv in levels.get(model, []):
+                lo = g[f"{model}-lo-{lv}"].to_numpy(dtype=np.float64)
+                hi = g[f"{model}-hi-{lv}"].to_numpy(dtype=np.float64)
+                bad = failed or np.isnan(lo).any() or np.isnan(hi).any()
+                for m in interval_metrics:
+                    if bad:
+                        row[f"{m}_{lv}"] = np.nan
+                    elif m == "coverage":
+                        row[f"{m}_{lv}"] = coverage(actual, lo, hi)
+                    elif m == "width":
+                        row[f"{m}_{lv}"] = interval_width(lo, hi)
+                    else:
+                        row[f"{m}_{lv}"] = msis(actual, lo, hi, y_train=train, season_length=season_length,
+                                                level=float(lv))  # fmt: skip
             rows.append(row)
-    scores = pd.DataFrame(rows)
-    names = list(fns)
+    scores = pd.DataFrame(rows).reindex(columns=["unique_id", "cutoff", "model", *names])
     if by == "series":
         return scores.groupby(["unique_id", "model"], sort=False)[names].mean().reset_index()
     board = scores.groupby("model", sort=False)[names].mean()

@@ -38,6 +38,7 @@ __all__ = [
     "mae",
     "mape",
     "mase",
+    "msis",
     "owa",
     "pinball",
     "rmse",
@@ -493,3 +494,41 @@ def get_metric(name):
             "metric(y, yhat, *, y_train=None, season_length=None)"
         )
     return METRICS[key]
+
+
+def msis(y, lo, hi, *, y_train, season_length, level=95.0) -> float:
+    """Mean scaled interval score (M4): interval width plus penalties for misses, over the in-sample scale.
+
+    Per series: ``mean_t[(hi - lo) + 2/a * (lo - y) * [y < lo] + 2/a * (y - hi) * [y > hi]]``
+    divided by the in-sample seasonal-naive MAE, with ``a = 1 - level / 100``; then the mean
+    over series. Lower is better.
+
+    Parameters
+    ----------
+    y, lo, hi : array_like, shape (h,) or (S, h)
+        Actuals and the interval bounds.
+    y_train : array_like (for 1-D input) or list of S arrays
+        In-sample history of every series.
+    season_length : int
+        Seasonal lag m of the scale.
+    level : float, default 95
+        The interval's level in percent (M4 used 95).
+
+    Examples
+    --------
+    >>> round(msis([3.0, 5.0], [2.0, 2.0], [4.0, 4.0], y_train=[1.0, 2.0, 3.0, 4.0], season_length=1, level=80), 3)
+    7.0
+    """
+    if not 0 < level < 100:
+        raise ValueError(f"level must be in (0, 100) percent, got {level!r}")
+    a_ = 1.0 - level / 100.0
+    lo_, hi_ = _interval(lo, hi)
+    act, _ = _pair(y, lo, names=("y", "lo"))
+    one_d = np.ndim(y) == 1
+    m = check_positive_int(season_length, "season_length") if season_length is not None else None
+    if m is None:
+        raise ValueError("msis needs season_length (the seasonal lag of the in-sample scale)")
+    train = _train_list(y_train, act.shape[0], one_d, m, "msis")
+    scale = _scales(train, m, 1, "msis", one_d)
+    score = (hi_ - lo_) + 2 / a_ * (lo_ - act) * (act < lo_) + 2 / a_ * (act - hi_) * (act > hi_)
+    return float(np.mean(np.mean(score, axis=1) / scale))

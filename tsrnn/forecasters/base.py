@@ -16,6 +16,7 @@ import json
 import numpy as np
 
 from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
+from .intervals import check_levels, conformal_intervals, interval_names, stack_intervals
 
 __all__ = ["BaseForecaster", "NotFittedError", "register", "forecaster_classes"]
 
@@ -130,7 +131,7 @@ class BaseForecaster:
     def _default_h(self):
         return None
 
-    def predict(self, h=None, y=None, ids=None):
+    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -142,13 +143,25 @@ class BaseForecaster:
             same series with newer data). By default, the history given to ``fit``.
         ids : list, optional
             Forecast only these series of the fitted data.
+        level : float or list of float, optional
+            Prediction interval levels in percent, e.g. ``[80, 95]``: adds the columns
+            ``<name>-lo-<level>`` and ``<name>-hi-<level>`` (Nixtla's naming).
+        interval_method : {"conformal", "model", "quantile"}, optional
+            "conformal" (the default for most models): split-conformal intervals from
+            rolling-origin errors, calibrated per horizon step (see
+            :mod:`tsrnn.forecasters.intervals`; this refits the model ``calibration_windows``
+            times). "model": the model's own analytic intervals (statsmodels models).
+            "quantile": a quantile head's own forecasts (``RNNForecaster(quantiles=...)``).
+        calibration_windows : int, optional
+            Forecast origins per series for conformal calibration.
 
         Returns
         -------
         pandas.Series or DataFrame
             The layout of the input: a Series indexed by the next ``h`` timestamps; a long
             DataFrame ``unique_id, ds, <name_>``; or a wide DataFrame indexed by the next
-            ``h`` timestamps with one column per series.
+            ``h`` timestamps with one column per series. With ``level``, a DataFrame with the
+            interval columns beside the point forecast (Series and long layouts).
         """
         self.check_is_fitted()
         if h is None:
@@ -162,7 +175,8 @@ class BaseForecaster:
             raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
         if y is not None and not self._global:
             # A local model's parameters belong to the series it was fitted on: new history, new fit.
-            return type(self)(**self.get_params()).fit(y).predict(h)
+            return type(self)(**self.get_params()).fit(y).predict(h, level=level, interval_method=interval_method,
+                                                                  calibration_windows=calibration_windows)
         panel = self.panel_ if y is None else self._to_panel(y)
         positions = None
         if ids is not None:
@@ -175,7 +189,29 @@ class BaseForecaster:
             raise RuntimeError(
                 f"{type(self).__name__}._predict returned shape {forecasts.shape}, expected ({panel.n_series}, {h})"
             )
-        return from_forecasts(panel, forecasts, h, self.name_)
+        if level is None:
+            return from_forecasts(panel, forecasts, h, self.name_)
+        levels = check_levels(level)
+        lo, hi = self._predict_intervals(panel, h, positions, forecasts, levels, interval_method, calibration_windows)
+        return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
+
+    def _interval_methods(self):
+        """Interval methods this model offers; the first is the default."""
+        return ("conformal",)
+
+    def _predict_intervals(self, panel, h, positions, point, levels, method, windows):
+        """``(lo, hi)``, each (n_series, h, L), for ascending percent ``levels``."""
+        methods = self._interval_methods()
+        method = methods[0] if method is None else method
+        if method not in methods:
+            raise ValueError(f"interval_method={method!r} is not available for {type(self).__name__}; "
+                             f"choose from {list(methods)}")  # fmt: skip
+        if method == "conformal":
+            return conformal_intervals(self, panel, h, point, levels, windows)
+        return self._model_intervals(panel, h, positions, point, levels, method)
+
+    def _model_intervals(self, panel, h, positions, point, levels, method):  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def _positions(self, ids):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
@@ -187,9 +223,9 @@ class BaseForecaster:
             raise ValueError(f"ids {unknown} were not seen in fit; the fitted series are {shown}")
         return np.array([lookup[i] for i in ids], dtype=np.int64)
 
-    def fit_predict(self, y, h=None):
-        """``fit(y)`` then ``predict(h)``."""
-        return self.fit(y).predict(h)
+    def fit_predict(self, y, h=None, level=None):
+        """``fit(y)`` then ``predict(h, level=level)``."""
+        return self.fit(y).predict(h, level=level)
 
     # --------------------------------------------------------------- save/load
     def _save_state(self) -> tuple[dict, dict]:

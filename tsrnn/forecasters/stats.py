@@ -257,6 +257,38 @@ class _StatsForecaster(BaseForecaster):
             )
         return out
 
+    # -------------------------------------------------------------- intervals
+    def _interval_methods(self):
+        return ("conformal", "model")
+
+    def _model_intervals(self, panel, h, positions, point, levels, method):
+        """statsmodels' own prediction intervals; fallback series get random-walk intervals."""
+        from scipy.stats import norm
+
+        if positions is None:
+            raise RuntimeError(f"{type(self).__name__} is a local model: intervals need the fitted series' positions")
+        lo = np.empty((panel.n_series, h, len(levels)))
+        hi = np.empty_like(lo)
+        steps = np.sqrt(np.arange(1, h + 1))
+        for row, pos in enumerate(positions):
+            res = self._results[int(pos)]
+            for k, level in enumerate(levels):
+                alpha = 1.0 - level / 100.0
+                if res is None:
+                    y = panel.values[panel.indptr[row] : panel.indptr[row + 1]]
+                    sigma = float(np.std(np.diff(y))) if y.size > 2 else 0.0
+                    half = norm.ppf(1 - alpha / 2) * sigma * steps
+                    lo[row, :, k], hi[row, :, k] = point[row] - half, point[row] + half
+                    continue
+                with _quiet_statsmodels():
+                    bounds = np.asarray(self._interval_one(res, h, alpha), dtype=np.float64)
+                lo[row, :, k], hi[row, :, k] = bounds[:, 0], bounds[:, 1]
+        return lo, hi
+
+    def _interval_one(self, results, h, alpha):
+        """(h, 2) array of lower and upper bounds at level ``1 - alpha``."""
+        raise NotImplementedError
+
     # -------------------------------------------------------------- save/load
     def _save_state(self):
         # JSON has no tuples: remember which parameters were tuples so get_params() round-trips.
@@ -410,6 +442,9 @@ class ARIMA(_StatsForecaster):
     def _forecast_one(self, results, h):
         return results.forecast(h)
 
+    def _interval_one(self, results, h, alpha):
+        return results.get_forecast(h).conf_int(alpha=alpha)
+
 
 # --------------------------------------------------------------------------------------------
 # ETS
@@ -514,6 +549,12 @@ class ETS(_StatsForecaster):
     def _forecast_one(self, results, h):
         return results.forecast(h)
 
+    def _interval_one(self, results, h, alpha):
+        # statsmodels' analytic ETS intervals fail on plain arrays; its simulation is the
+        # general method anyway (exact for multiplicative models). Seeded: same bits each run.
+        sims = results.simulate(h, anchor="end", repetitions=2000, rng=np.random.default_rng(0))
+        return np.quantile(np.asarray(sims).reshape(h, -1), [alpha / 2, 1 - alpha / 2], axis=1).T
+
 
 # --------------------------------------------------------------------------------------------
 # Theta
@@ -591,3 +632,6 @@ class Theta(_StatsForecaster):
 
     def _forecast_one(self, results, h):
         return np.asarray(results.forecast(h))
+
+    def _interval_one(self, results, h, alpha):
+        return np.asarray(results.prediction_intervals(h, alpha=alpha))
