@@ -157,3 +157,19 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="dy contains NaN"):
         lin.backward(np.full((4, 2), np.inf))
     assert not lin.flat_grads.any()
+
+
+def test_embedding_forward_backward():
+    from tsrnn.nn.embedding import Embedding
+
+    e = Embedding(4, 3, dtype=np.float64, seed=0)
+    ids = np.array([1, 3, 1])
+    out = e.forward(ids)
+    np.testing.assert_array_equal(out, e.params["weight"][[1, 3, 1]])
+    d = np.arange(9.0).reshape(3, 3)
+    e.backward(d)
+    np.testing.assert_array_equal(e.grads["weight"][1], d[0] + d[2])
+    np.testing.assert_array_equal(e.grads["weight"][3], d[1])
+    assert not e.grads["weight"][[0, 2]].any()
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 4\), got values from 0 to 4"):
+        e.forward(np.array([0, 4]))

@@ -3,6 +3,7 @@
 Shapes: B batch, T time, I input features, H hidden, G gates, L layers, O outputs.
 """
 
+from .embedding import Embedding
 from .linear import Linear
 from .losses import HuberLoss, MAELoss, MSELoss, PinballLoss, get_loss
 from .model import RecurrentRegressor, make_recurrent
@@ -16,6 +17,7 @@ __all__ = [
     "LSTM",
     "GRU",
     "Linear",
+    "Embedding",
     "Module",
     "RecurrentRegressor",
     "make_recurrent",
