@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT_PARALLEL
+from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
 from .activations import sigmoid_, tanh_
 
@@ -46,7 +46,8 @@ def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     input_projection(acts, x, w_ih, b_ih)
-    w_hh_t = w_hh.T
+    # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         b1 = min(B, b0 + chunk)
@@ -55,16 +56,46 @@ def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
             np.dot(hs[t, b0:b1], w_hh_t, rec)
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    r = sigmoid_(acts[t, b, j] + rec[bb, j] + b_hh[j], fast)
-                    z = sigmoid_(acts[t, b, H + j] + rec[bb, H + j] + b_hh[H + j], fast)
-                    hnv = rec[bb, 2 * H + j] + b_hh[2 * H + j]
-                    n = tanh_(acts[t, b, 2 * H + j] + r * hnv, fast)
-                    hs[t + 1, b, j] = (1.0 - z) * n + z * hs[t, b, j]
-                    hn[t, b, j] = hnv
-                    acts[t, b, j] = r
-                    acts[t, b, H + j] = z
-                    acts[t, b, 2 * H + j] = n
+                # Branch once per row; the inlined step then has branch-free, vectorizable loops.
+                if fast:
+                    _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, True)
+                else:
+                    _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, False)
+
+
+@njit(inline="always", **JIT)
+def _gru_cell_row(a, hn, r, b_hh, h_prev, h_new, H, fast):
+    """One row of one step: ``a`` (3H,) input projection in, gates r, z, n out; ``hn`` (H,) written."""
+    for j in range(2 * H):
+        a[j] = sigmoid_(a[j] + r[j] + b_hh[j], fast)
+    for j in range(H):
+        hn[j] = r[2 * H + j] + b_hh[2 * H + j]
+    for j in range(H):
+        a[2 * H + j] = tanh_(a[2 * H + j] + a[j] * hn[j], fast)
+    for j in range(H):
+        z = a[H + j]
+        h_new[j] = (1.0 - z) * a[2 * H + j] + z * h_prev[j]
+
+
+@njit(inline="always", **JIT)
+def _gru_grad_row(dgx, dgh, dh, a, hn, h_prev, dh_out, H):
+    """One row of one step backwards: pre-activation gradients (3H,) of the input and hidden
+    sides; ``dh`` (H,) becomes the direct part of the gradient carried to the previous step."""
+    for j in range(H):
+        r = a[j]
+        z = a[H + j]
+        n = a[2 * H + j]
+        dhv = dh_out[j] + dh[j]
+        dan = dhv * (1.0 - z) * (1.0 - n * n)
+        dar = dan * hn[j] * r * (1.0 - r)
+        daz = dhv * (h_prev[j] - n) * z * (1.0 - z)
+        dgx[j] = dar
+        dgx[H + j] = daz
+        dgx[2 * H + j] = dan
+        dgh[j] = dar
+        dgh[H + j] = daz
+        dgh[2 * H + j] = dan * r
+        dh[j] = dhv * z
 
 
 @njit(**JIT_PARALLEL)
@@ -104,21 +135,7 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
         for t in range(T - 1, -1, -1):
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    r = acts[t, b, j]
-                    z = acts[t, b, H + j]
-                    n = acts[t, b, 2 * H + j]
-                    dhv = dhs[t, b, j] + dh[bb, j]
-                    dan = dhv * (1.0 - z) * (1.0 - n * n)
-                    dar = dan * hn[t, b, j] * r * (1.0 - r)
-                    daz = dhv * (hs[t, b, j] - n) * z * (1.0 - z)
-                    dgx[t, b, j] = dar
-                    dgx[t, b, H + j] = daz
-                    dgx[t, b, 2 * H + j] = dan
-                    dgh[t, b, j] = dar
-                    dgh[t, b, H + j] = daz
-                    dgh[t, b, 2 * H + j] = dan * r
-                    dh[bb, j] = dhv * z
+                _gru_grad_row(dgx[t, b], dgh[t, b], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
             np.dot(dgh[t, b0:b1], w_hh, rec)
             for bb in range(b1 - b0):
                 for j in range(H):

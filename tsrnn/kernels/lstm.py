@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT_PARALLEL
+from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
 from .activations import sigmoid_, tanh_
 
@@ -51,7 +51,8 @@ def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     input_projection(acts, x, w_ih, b_ih)
-    w_hh_t = w_hh.T
+    # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         b1 = min(B, b0 + chunk)
@@ -60,18 +61,54 @@ def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
             np.dot(hs[t, b0:b1], w_hh_t, rec)
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    i = sigmoid_(acts[t, b, j] + rec[bb, j] + b_hh[j], fast)
-                    f = sigmoid_(acts[t, b, H + j] + rec[bb, H + j] + b_hh[H + j], fast)
-                    g = tanh_(acts[t, b, 2 * H + j] + rec[bb, 2 * H + j] + b_hh[2 * H + j], fast)
-                    o = sigmoid_(acts[t, b, 3 * H + j] + rec[bb, 3 * H + j] + b_hh[3 * H + j], fast)
-                    c = f * cs[t, b, j] + i * g
-                    cs[t + 1, b, j] = c
-                    hs[t + 1, b, j] = o * tanh_(cs[t + 1, b, j], fast)
-                    acts[t, b, j] = i
-                    acts[t, b, H + j] = f
-                    acts[t, b, 2 * H + j] = g
-                    acts[t, b, 3 * H + j] = o
+                # The activation mode is branched on once per row and passed on as a
+                # constant, so every loop inside the inlined step is branch-free and vectorizes.
+                if fast:
+                    _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, True)
+                else:
+                    _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, False)
+
+
+@njit(inline="always", **JIT)
+def _lstm_cell_row(a, r, b_hh, c_prev, c_new, h_new, H, fast):
+    """One row of one step: gates from pre-activations, new cell and hidden state.
+
+    ``a`` (4H,) holds the input projection on entry and the activated gates on exit; ``r``
+    (4H,) the recurrent product; ``c_prev``, ``c_new``, ``h_new`` are (H,) rows.
+    """
+    for j in range(4 * H):
+        a[j] = a[j] + r[j] + b_hh[j]
+    for j in range(2 * H):
+        a[j] = sigmoid_(a[j], fast)
+    for j in range(2 * H, 3 * H):
+        a[j] = tanh_(a[j], fast)
+    for j in range(3 * H, 4 * H):
+        a[j] = sigmoid_(a[j], fast)
+    for j in range(H):
+        c_new[j] = a[H + j] * c_prev[j] + a[j] * a[2 * H + j]
+    for j in range(H):
+        h_new[j] = a[3 * H + j] * tanh_(c_new[j], fast)
+
+
+@njit(inline="always", **JIT)
+def _lstm_grad_row(dg, dc, a, c_prev, c, dh_out, dh, H, fast):
+    """One row of one step backwards: gate pre-activation gradients ``dg`` (4H,); updates ``dc`` (H,) in place.
+
+    ``dh_out`` (H,) is the gradient from the layer output, ``dh`` (H,) the one carried from the next step.
+    """
+    for j in range(H):
+        i = a[j]
+        f = a[H + j]
+        g = a[2 * H + j]
+        o = a[3 * H + j]
+        tc = tanh_(c[j], fast)
+        dhv = dh_out[j] + dh[j]
+        dcv = dc[j] + dhv * o * (1.0 - tc * tc)
+        dg[j] = dcv * g * i * (1.0 - i)
+        dg[H + j] = dcv * c_prev[j] * f * (1.0 - f)
+        dg[2 * H + j] = dcv * i * (1.0 - g * g)
+        dg[3 * H + j] = dhv * tc * o * (1.0 - o)
+        dc[j] = dcv * f
 
 
 @njit(**JIT_PARALLEL)
@@ -114,19 +151,10 @@ def lstm_backward(
         for t in range(T - 1, -1, -1):
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    i = acts[t, b, j]
-                    f = acts[t, b, H + j]
-                    g = acts[t, b, 2 * H + j]
-                    o = acts[t, b, 3 * H + j]
-                    tc = tanh_(cs[t + 1, b, j], fast)
-                    dhv = dhs[t, b, j] + dh[bb, j]
-                    dcv = dc[bb, j] + dhv * o * (1.0 - tc * tc)
-                    dgates[t, b, j] = dcv * g * i * (1.0 - i)
-                    dgates[t, b, H + j] = dcv * cs[t, b, j] * f * (1.0 - f)
-                    dgates[t, b, 2 * H + j] = dcv * i * (1.0 - g * g)
-                    dgates[t, b, 3 * H + j] = dhv * tc * o * (1.0 - o)
-                    dc[bb, j] = dcv * f
+                if fast:
+                    _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, True)
+                else:
+                    _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
             np.dot(dgates[t, b0:b1], w_hh, dh)
         dh0[b0:b1] = dh
         dc0[b0:b1] = dc

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT_PARALLEL
+from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
 from .activations import tanh_
 
@@ -46,7 +46,8 @@ def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
     T, B, _ = x.shape
     H = w_hh.shape[1]
     input_projection(pre, x, w_ih, b_ih)
-    w_hh_t = w_hh.T
+    # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         b1 = min(B, b0 + chunk)
@@ -55,12 +56,24 @@ def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
             np.dot(hs[t, b0:b1], w_hh_t, rec)
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    a = pre[t, b, j] + rec[bb, j] + b_hh[j]
-                    if nonlinearity == RELU:
-                        hs[t + 1, b, j] = a if a > 0.0 else 0.0
-                    else:
-                        hs[t + 1, b, j] = tanh_(a, fast)
+                # Branch once per row; the inlined step then has a branch-free, vectorizable loop.
+                if nonlinearity == RELU:
+                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, True, False)
+                elif fast:
+                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, True)
+                else:
+                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, False)
+
+
+@njit(inline="always", **JIT)
+def _rnn_cell_row(p, r, b_hh, h_new, H, relu, fast):
+    """One row of one step: ``h_new = act(p + r + b_hh)`` over (H,) rows."""
+    for j in range(H):
+        a = p[j] + r[j] + b_hh[j]
+        if relu:
+            h_new[j] = a if a > 0.0 else 0.0
+        else:
+            h_new[j] = tanh_(a, fast)
 
 
 @njit(**JIT_PARALLEL)
