@@ -47,3 +47,14 @@ def test_second_process_loads_kernels_from_cache():
     res = json.loads(_python(code))
     for name, (hits, misses) in res.items():
         assert hits >= 1 and misses == 0, f"{name}: {hits} cache hits, {misses} misses"
+
+
+def test_warmup_compiles_requested_cells():
+    import tsrnn
+
+    timings = tsrnn.warmup(cells=("gru",), dtypes=("float32", "float64"))
+    assert set(timings) == {("gru", "float32"), ("gru", "float64")}
+    assert all(t >= 0 for t in timings.values())
+    from tsrnn.kernels.gru import gru_backward, gru_forward
+
+    assert len(gru_forward.signatures) >= 2 and len(gru_backward.signatures) >= 2

@@ -21,6 +21,7 @@ _LAZY = {
     "metrics": ("tsrnn.metrics", None),
     "datasets": ("tsrnn.datasets", None),
     "load": ("tsrnn._load", "load"),
+    "warmup": ("tsrnn._warmup", "warmup"),
     "ModelFileError": ("tsrnn.io", "ModelFileError"),
     "nn": ("tsrnn.nn", None),
     "data": ("tsrnn.data", None),
