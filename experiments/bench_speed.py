@@ -1,0 +1,228 @@
+"""Speed report: tsrnn against PyTorch on CPU, plus prediction, threading and cold-start figures.
+
+    python experiments/bench_speed.py                  # full table (several minutes)
+    python experiments/bench_speed.py --smoke          # tiny shapes, one repeat: checks the script runs
+
+Every timing runs in its own subprocess (tsrnn and torch never share a process), the two
+libraries alternate, and each figure is the median of ``--repeats`` runs. Rows: forward +
+backward per batch at B=64, T=48, I=1, one layer, for each cell, H and dtype, with the ratio
+torch/tsrnn (above 1: tsrnn faster), GFLOP/s (training counted as 6*G*B*T*H*(I+H) FLOPs)
+and the share of this machine's float32 GEMM peak (a 2048x2048 numpy matmul, measured in
+the same run). Then: a recursive 48-step forecast of one series (tsrnn RNNForecaster's
+network vs the same loop in torch), 2 threads against 1, and cold-start costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def train_flops(cell, B, T, I, H):
+    return 6.0 * GATES[cell] * B * T * H * (I + H)
+
+
+def _median_time(fn, repeats, number):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return float(np.median(times))
+
+
+# ------------------------------------------------------------------ workers (subprocesses)
+def worker_layer(lib, cell, B, T, I, H, dtype, repeats, number):
+    if lib == "tsrnn":
+        from tsrnn.nn import GRU, LSTM, RNN
+
+        m = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell](I, H, dtype=np.dtype(dtype), seed=0)
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((B, T, I)).astype(dtype)
+        d = rng.standard_normal((B, T, H)).astype(dtype)
+
+        def step():
+            m.forward(x)
+            m.backward(d)
+
+    else:
+        import torch
+
+        td = torch.float64 if dtype == "float64" else torch.float32
+        m = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](I, H, batch_first=True).to(td)
+        x = torch.randn(B, T, I, dtype=td, requires_grad=True)
+        d = torch.randn(B, T, H, dtype=td)
+
+        def step():
+            m.zero_grad()
+            out, _ = m(x)
+            out.backward(d)
+
+    for _ in range(3):
+        step()
+    return {"seconds": _median_time(step, repeats, number)}
+
+
+def worker_predict(lib, H, repeats, number, steps=48, window=96):
+    """Recursive forecast of one series: one forward over the window, then one step at a time."""
+    if lib == "tsrnn":
+        from tsrnn.nn import RecurrentRegressor
+
+        model = RecurrentRegressor("lstm", 1, H, 1, seed=0)
+        x = np.random.default_rng(0).standard_normal((1, window, 1)).astype(np.float32)
+
+        def run():
+            out, state = model.forward(x)
+            nxt = out[:, -1:, :]
+            for _ in range(steps - 1):
+                nxt, state = model.forward(nxt, state)
+
+    else:
+        import torch
+
+        lstm = torch.nn.LSTM(1, H, batch_first=True)
+        head = torch.nn.Linear(H, 1)
+        x = torch.randn(1, window, 1)
+
+        def run():
+            with torch.no_grad():
+                out, state = lstm(x)
+                nxt = head(out[:, -1:, :])
+                for _ in range(steps - 1):
+                    out, state = lstm(nxt, state)
+                    nxt = head(out)
+
+    run()
+    return {"seconds": _median_time(run, repeats, number)}
+
+
+def worker_coldstart():
+    t0 = time.perf_counter()
+    import tsrnn
+
+    import_s = time.perf_counter() - t0
+    import pandas as pd
+
+    y = pd.Series(np.sin(np.arange(300) / 4.0), index=pd.RangeIndex(300))
+    f = tsrnn.RNNForecaster(cell="gru", hidden_size=8, window=16, horizon=4, epochs=1, random_state=0)
+    t0 = time.perf_counter()
+    f.fit(y)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    f.fit(y)
+    second = time.perf_counter() - t0
+    return {"import_s": import_s, "first_fit_s": first, "second_fit_s": second}
+
+
+def worker_peak():
+    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+    a @ a
+    t = _median_time(lambda: a @ a, 5, 1)
+    return {"gflops": 2 * 2048**3 / t / 1e9}
+
+
+def _run(args_list, env=None):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(args_list)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        return {"error": tail}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _median_of_runs(spec, runs, env=None):
+    values = [_run(spec, env) for _ in range(runs)]
+    errors = [v["error"] for v in values if "error" in v]
+    if errors:
+        return {"error": errors[0]}
+    return {"seconds": float(np.median([v["seconds"] for v in values]))}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--smoke", action="store_true", help="tiny shapes, one run: check that the script works")
+    p.add_argument("--cells", nargs="+", default=["rnn", "gru", "lstm"])
+    p.add_argument("--hidden", type=int, nargs="+", default=[16, 32, 64, 128, 256])
+    p.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
+    p.add_argument("--runs", type=int, default=5, help="subprocess runs per figure (median)")
+    args = p.parse_args(argv)
+    if args.worker:
+        spec = json.loads(args.worker)
+        kind = spec.pop(0)
+        fn = {"layer": worker_layer, "predict": worker_predict, "coldstart": worker_coldstart, "peak": worker_peak}[kind]
+        print(json.dumps(fn(*spec)))
+        return 0
+
+    B, T, I = (4, 6, 1) if args.smoke else (64, 48, 1)
+    hidden = [8] if args.smoke else args.hidden
+    dtypes = ["float32"] if args.smoke else args.dtypes
+    runs = 1 if args.smoke else args.runs
+    repeats, number = (1, 1) if args.smoke else (5, 10)
+    peak = _run(["peak"])
+    peak_gf = peak.get("gflops", float("nan"))
+    print(f"# tsrnn vs torch on CPU, forward+backward per batch, B={B} T={T} I={I}, one layer")
+    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+          f"{datetime.datetime.now():%Y-%m-%d %H:%M}; float32 GEMM peak {peak_gf:.1f} GFLOP/s")  # fmt: skip
+    print(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7}")
+    for cell in args.cells:
+        for dtype in dtypes:
+            for H in hidden:
+                res = {}
+                # Alternate the libraries run by run so drifts in machine load hit both alike.
+                samples = {"tsrnn": [], "torch": []}
+                for _ in range(runs):
+                    for lib in ("tsrnn", "torch"):
+                        r = _run(["layer", lib, cell, B, T, I, H, dtype, repeats, number])
+                        samples[lib].append(r)
+                for lib, vals in samples.items():
+                    errs = [v["error"] for v in vals if "error" in v]
+                    res[lib] = float("nan") if errs else float(np.median([v["seconds"] for v in vals]))
+                a, b = res["tsrnn"], res["torch"]
+                gf = train_flops(cell, B, T, I, H) / a / 1e9
+                print(f"{cell:5} {H:4d} {dtype:8} {a * 1e3:9.3f} {b * 1e3:9.3f} {b / a:6.2f} {gf:7.2f} "
+                      f"{100 * gf / peak_gf:6.1f}%")  # fmt: skip
+    ph = 8 if args.smoke else 64
+    pred = {lib: _median_of_runs(["predict", lib, ph, repeats, number], runs) for lib in ("tsrnn", "torch")}
+    a, b = pred["tsrnn"].get("seconds", float("nan")), pred["torch"].get("seconds", float("nan"))
+    print(f"# recursive 48-step forecast of one series (LSTM H={ph}, window 96): tsrnn {a * 1e3:.2f} ms, "
+          f"torch {b * 1e3:.2f} ms, ratio {b / a:.1f}")  # fmt: skip
+    threads = {}
+    th = 8 if args.smoke else 64
+    for n in (1, 2):
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
+        threads[n] = _median_of_runs(["layer", "tsrnn", "gru", B, T, I, th, "float32",
+                                      repeats, number], runs, env).get("seconds", float("nan"))  # fmt: skip
+    print(f"# threads (GRU H={th} float32): 1 thread {threads[1] * 1e3:.2f} ms, 2 threads {threads[2] * 1e3:.2f} ms, "
+          f"speed-up {threads[1] / threads[2]:.2f}")  # fmt: skip
+    cold = _run(["coldstart"])
+    if "error" in cold:
+        print(f"# cold start failed: {cold['error']}")
+    else:
+        print(f"# cold start (warm on-disk cache): import tsrnn {cold['import_s'] * 1e3:.0f} ms; first fit "
+              f"{cold['first_fit_s']:.2f} s, second fit {cold['second_fit_s']:.2f} s "
+              f"(first - second = {cold['first_fit_s'] - cold['second_fit_s']:.2f} s)")  # fmt: skip
+    import importlib.metadata as md
+
+    try:
+        torch_version = md.version("torch")
+    except md.PackageNotFoundError:
+        torch_version = "not installed"
+    print(f"# numba {md.version('numba')}, numpy {np.__version__}, torch {torch_version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
