@@ -19,9 +19,25 @@ training (Saxe et al., 2014); every gate block of ``weight_ih`` is Glorot-unifor
 zero except the LSTM forget gate, set to 1 so the cell remembers by default
 (Jozefowicz et al., 2015). This is also Keras' default. ``init="torch"`` draws every
 parameter from uniform(-1/sqrt(H), 1/sqrt(H)) as PyTorch does.
+
+Devices
+-------
+``device="cpu"`` (the default) runs the numba CPU kernels on NumPy arrays. ``device="cuda"``
+keeps the parameters, gradients and every activation as numba device arrays and runs the
+kernels of :mod:`tsrnn.kernels.cuda`; it raises ``RuntimeError`` ("no CUDA GPU found; use
+device='cpu'") where numba finds no GPU. ``device="auto"`` takes the GPU when there is one
+and the CPU otherwise, silently. The ``device`` attribute holds the device chosen.
+
+On the GPU, ``forward`` and ``backward`` answer on the side their input came from: NumPy
+in, NumPy out (one copy each way), or device arrays in (anything with
+``__cuda_array_interface__``), device arrays out, for training loops that keep everything
+on the GPU. ``params``, ``grads``, ``flat_params`` and ``flat_grads`` are device arrays;
+``state_dict`` returns NumPy copies and ``load_state_dict`` takes NumPy arrays, as on the CPU.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -33,6 +49,26 @@ from .module import Module
 __all__ = ["RNN", "LSTM", "GRU"]
 
 _INITS = ("orthogonal", "torch")
+
+
+def _resolve_device(device):
+    if isinstance(device, str) and device == "cpu":
+        return "cpu"  # without importing numba.cuda
+    from ..kernels.cuda import resolve_device
+
+    return resolve_device(device)
+
+
+def _is_device_array(a):
+    return bool(getattr(a, "__cuda_ndarray__", False)) or hasattr(a, "__cuda_array_interface__")
+
+
+def _as_device_array(a):
+    if getattr(a, "__cuda_ndarray__", False):
+        return a
+    from numba import cuda
+
+    return cuda.as_cuda_array(a)
 
 
 def _orthogonal(rng, n, dtype):
@@ -47,8 +83,11 @@ class _Recurrent(Module):
     _gates = 1
     _has_cell_state = False
 
+    #: Recurrent kernel on the GPU: "auto", "persistent" or "step" (see tsrnn.kernels.cuda.cells).
+    _cuda_path = "auto"
+
     def __init__(self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal",
-                 dropout=0.0):  # fmt: skip
+                 dropout=0.0, device="cpu"):  # fmt: skip
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
@@ -59,6 +98,7 @@ class _Recurrent(Module):
         if not (isinstance(dropout, (int, float, np.floating)) and 0.0 <= dropout < 1.0):
             raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
         self.dropout = float(dropout)
+        self.device = _resolve_device(device)
         self.training = False
         G, H = self._gates * self.hidden_size, self.hidden_size
         specs = []
@@ -73,6 +113,8 @@ class _Recurrent(Module):
         self._allocate(specs, dtype)
         self._fast = bool(self.dtype == np.float32 and FAST_ACTIVATIONS_FLOAT32)
         self._cache = None
+        if self.device == "cuda":
+            self._move_to_gpu()
         self.reset_parameters(seed)
 
     # ------------------------------------------------------------------ parameters
@@ -87,12 +129,16 @@ class _Recurrent(Module):
         rng = np.random.default_rng(seed)
         # Dropout masks come from their own stream, so they never shift the initialization.
         self._dropout_rng = np.random.default_rng(rng.spawn(1)[0])
+        with self._host_params() as params:
+            self._draw_parameters(rng, params)
+
+    def _draw_parameters(self, rng, params):
         H = self.hidden_size
         for k in range(self.num_layers):
-            w_ih = self.params[f"weight_ih_l{k}"]
-            w_hh = self.params[f"weight_hh_l{k}"]
-            b_ih = self.params[f"bias_ih_l{k}"]
-            b_hh = self.params[f"bias_hh_l{k}"]
+            w_ih = params[f"weight_ih_l{k}"]
+            w_hh = params[f"weight_hh_l{k}"]
+            b_ih = params[f"bias_ih_l{k}"]
+            b_hh = params[f"bias_hh_l{k}"]
             if self.init == "torch":
                 bound = 1.0 / np.sqrt(H)
                 for p in (w_ih, w_hh, b_ih, b_hh):
@@ -107,6 +153,59 @@ class _Recurrent(Module):
             b_hh[...] = 0
             if self._has_cell_state:
                 b_ih[H : 2 * H] = 1.0
+
+    # ------------------------------------------------------------- device storage
+    def _move_to_gpu(self):
+        """Replace the flat host buffers by device buffers, with named device views."""
+        from numba import cuda
+
+        self._layout = []
+        offset = 0
+        for name, p in self.params.items():
+            self._layout.append((name, offset, p.shape))
+            offset += p.size
+        self.flat_params = cuda.to_device(self.flat_params)
+        self.flat_grads = cuda.to_device(self.flat_grads)
+        self.params = self._views(self.flat_params)
+        self.grads = self._views(self.flat_grads)
+
+    def _views(self, flat):
+        return {name: flat[o : o + int(np.prod(shape))].reshape(shape) for name, o, shape in self._layout}
+
+    @contextlib.contextmanager
+    def _host_params(self):
+        """NumPy views of the parameters; on the GPU, a host copy written back when the block succeeds."""
+        if self.device == "cpu":
+            yield self.params
+            return
+        flat = self.flat_params.copy_to_host()
+        yield self._views(flat)
+        self.flat_params.copy_to_device(flat)
+
+    def state_dict(self) -> dict:
+        """Copies of the parameters as NumPy arrays, keyed by PyTorch-compatible names."""
+        if self.device == "cpu":
+            return super().state_dict()
+        return {name: v.copy() for name, v in self._views(self.flat_params.copy_to_host()).items()}
+
+    def load_state_dict(self, state) -> None:
+        """Copy parameters from a mapping of names to NumPy arrays (checked as :meth:`Module.load_state_dict`)."""
+        if self.device == "cpu":
+            return super().load_state_dict(state)
+        with self._host_params() as host:
+            device_views, self.params = self.params, host
+            try:
+                super().load_state_dict(state)
+            finally:
+                self.params = device_views
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero."""
+        if self.device == "cpu":
+            return super().zero_grad()
+        from ..kernels.cuda._blas import fill
+
+        fill(self.flat_grads, 0)
 
     def train(self, mode=True):
         """Switch dropout on (``mode=True``) or off; returns self."""
@@ -164,6 +263,8 @@ class _Recurrent(Module):
         state : (L, B, H) array, or tuple ``(h, c)`` for LSTM
             Final state of every layer.
         """
+        if self.device == "cuda":
+            return self._forward_cuda(x, state)
         x = self._check_input(x)
         B, T, _ = x.shape
         if B == 0 or T == 0:
@@ -222,6 +323,8 @@ class _Recurrent(Module):
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward was called before forward")
+        if self.device == "cuda":
+            return self._backward_cuda(dout, dstate, return_dstate)
         T, B = self._cache[0]["x"].shape[:2]
         dout = check_array(dout, "dout", (B, T, self.hidden_size), self.dtype, letters="BTH")
         dh, dc = self._check_state(dstate, B, "dstate")
@@ -246,10 +349,161 @@ class _Recurrent(Module):
     def _layer_backward(self, k, cache, dhs, dhT, dcT, dh0, dc0):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _layer_forward_cuda(self, k, x, h0, c0):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _layer_backward_cuda(self, k, cache, dhs, dhT, dcT, dh0, dc0):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- GPU path
+    def _check_device(self, a, name, shape, letters):
+        """Shape, dtype and layout checks of a device array (its values stay on the GPU, unchecked)."""
+        a = _as_device_array(a)
+        expected = "(" + ", ".join(c if s is None else f"{c}={s}" for c, s in zip(letters, shape)) + ")"
+        if len(a.shape) != len(shape):
+            raise ValueError(f"{name} has {len(a.shape)} dimensions (shape {tuple(a.shape)}); expected {expected}")
+        for axis, (seen, want) in enumerate(zip(a.shape, shape)):
+            if want is not None and seen != want:
+                raise ValueError(
+                    f"{name} has shape {tuple(a.shape)}; expected {expected} ({letters[axis]} must be {want}, got {seen})"
+                )
+        if np.dtype(a.dtype) != self.dtype:
+            raise ValueError(f"{name} has dtype {np.dtype(a.dtype)}; expected {self.dtype} (the layer's dtype)")
+        if not a.is_c_contiguous():
+            raise ValueError(f"{name} is a device array that is not C-contiguous; pass a contiguous copy")
+        return a
+
+    def _device_state(self, state, B, name):
+        """The state as device arrays ``(h, c)`` (c None without a cell state); zeros when ``state`` is None."""
+        from numba import cuda
+
+        from ..kernels.cuda._blas import fill
+
+        shape = (self.num_layers, B, self.hidden_size)
+        if state is None:
+            arrays = [cuda.device_array(shape, dtype=self.dtype) for _ in range(2 if self._has_cell_state else 1)]
+            for a in arrays:
+                fill(a, 0)
+            return arrays[0], (arrays[1] if self._has_cell_state else None)
+        parts = state if self._has_cell_state else (state,)
+        if self._has_cell_state and (not isinstance(state, (tuple, list)) or len(state) != 2):
+            raise ValueError(
+                f"{name} for an LSTM must be a tuple (h, c) of two arrays of shape (L={shape[0]}, B={B}, "
+                f"H={shape[2]}), got {type(state).__name__}"
+            )
+        if not self._has_cell_state and isinstance(state, (tuple, list)):
+            raise ValueError(f"{name} for {type(self).__name__} is one array h of shape {shape}, got a {type(state).__name__}")
+        out = []
+        for i, part in enumerate(parts):
+            what = f"{name}[{i}] ({'hc'[i]})" if self._has_cell_state else name
+            if _is_device_array(part):
+                out.append(self._check_device(part, what, shape, "LBH"))
+            else:
+                out.append(cuda.to_device(check_array(part, what, shape, self.dtype, letters="LBH")))
+        return out[0], (out[1] if self._has_cell_state else None)
+
+    def _to_time_major(self, a, name, shape, letters):
+        """Check a batch-first input and return it time-major on the device, and whether it came from the host."""
+        from numba import cuda
+
+        from ..kernels.cuda._blas import swap01
+
+        on_host = not _is_device_array(a)
+        if on_host:
+            a = check_array(a, name, shape, self.dtype, letters=letters)
+        else:
+            a = self._check_device(a, name, shape, letters)
+        if a.shape[0] == 0 or a.shape[1] == 0:
+            raise ValueError(f"{name} has shape {tuple(a.shape)}; expected at least one sequence (B >= 1) of one step (T >= 1)")
+        if on_host:
+            return cuda.to_device(np.ascontiguousarray(a.transpose(1, 0, 2))), True
+        out = cuda.device_array((a.shape[1], a.shape[0], a.shape[2]), dtype=self.dtype)
+        swap01(out, a)
+        return out, False
+
+    def _forward_cuda(self, x, state):
+        from numba import cuda
+
+        from ..kernels.cuda._blas import copy, multiply, swap01
+        from ..kernels.cuda.training import dropout_mask
+
+        inp, on_host = self._to_time_major(x, "x", (None, None, self.input_size), "BTI")
+        T, B, _ = inp.shape
+        h0, c0 = self._device_state(state, B, "state")
+        L, H = self.num_layers, self.hidden_size
+        layers = []
+        for k in range(L):
+            cache = self._layer_forward_cuda(k, inp, h0[k], None if c0 is None else c0[k])
+            layers.append(cache)
+            inp = cache["hs"][1:]
+            if self.training and self.dropout > 0 and k < L - 1:
+                mask = cuda.device_array(inp.shape, dtype=self.dtype)
+                dropout_mask(mask, int(self._dropout_rng.integers(2**32)), 1.0 - self.dropout)
+                cache["mask"] = mask
+                dropped = cuda.device_array(inp.shape, dtype=self.dtype)
+                multiply(dropped, inp, mask)
+                inp = dropped
+        self._cache = layers
+        out = cuda.device_array((B, T, H), dtype=self.dtype)
+        swap01(out, inp)
+        h = cuda.device_array((L, B, H), dtype=self.dtype)
+        c = cuda.device_array((L, B, H), dtype=self.dtype) if self._has_cell_state else None
+        for k in range(L):
+            copy(h[k], layers[k]["hs"][T])
+            if c is not None:
+                copy(c[k], layers[k]["cs"][T])
+        if on_host:
+            return out.copy_to_host(), self._pack_state(h.copy_to_host(), None if c is None else c.copy_to_host())
+        return out, self._pack_state(h, c)
+
+    def _backward_cuda(self, dout, dstate, return_dstate):
+        from numba import cuda
+
+        from ..kernels.cuda._blas import multiply, swap01
+
+        T, B = self._cache[0]["x"].shape[:2]
+        d, on_host = self._to_time_major(dout, "dout", (B, T, self.hidden_size), "BTH")
+        dh, dc = self._device_state(dstate, B, "dstate")
+        dh0 = cuda.device_array(dh.shape, dtype=self.dtype)
+        dc0 = cuda.device_array(dc.shape, dtype=self.dtype) if dc is not None else None
+        for k in reversed(range(self.num_layers)):
+            d = self._layer_backward_cuda(
+                k, self._cache[k], d, dh[k], None if dc is None else dc[k], dh0[k], None if dc0 is None else dc0[k]
+            )
+            if k > 0 and "mask" in self._cache[k - 1]:
+                masked = cuda.device_array(d.shape, dtype=self.dtype)
+                multiply(masked, d, self._cache[k - 1]["mask"])
+                d = masked
+        dx = cuda.device_array((B, T, self.input_size), dtype=self.dtype)
+        swap01(dx, d)
+        if on_host:
+            dx = dx.copy_to_host()
+            dh0 = dh0.copy_to_host()
+            dc0 = None if dc0 is None else dc0.copy_to_host()
+        if return_dstate:
+            return dx, self._pack_state(dh0, dc0)
+        return dx
+
+    def _device_states(self, T, B, first):
+        """A (T+1, B, H) device array with ``first`` (B, H) in row 0."""
+        from numba import cuda
+
+        from ..kernels.cuda._blas import copy
+
+        hs = cuda.device_array((T + 1, B, self.hidden_size), dtype=self.dtype)
+        copy(hs[0], first)
+        return hs
+
+    def _device_empty(self, *shape):
+        from numba import cuda
+
+        return cuda.device_array(shape, dtype=self.dtype)
+
     def __repr__(self):
+        device = "" if self.device == "cpu" else f", device={self.device!r}"
         return (
             f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size}, "
-            f"num_layers={self.num_layers}, dtype=np.{self.dtype.name})"
+            f"num_layers={self.num_layers}, dtype=np.{self.dtype.name}{device})"
         )
 
 
@@ -279,7 +533,11 @@ class LSTM(_Recurrent):
     dropout : float in [0, 1), default 0
         Dropout on the outputs of every layer but the last, applied only in training mode
         (:meth:`train`), as ``torch.nn.LSTM(dropout=...)``. Masks are drawn from a stream
-        seeded by ``seed``, so training stays reproducible.
+        seeded by ``seed``, so training stays reproducible (on the GPU they are drawn on the
+        device, from seeds taken from that stream: reproducible too, but not the CPU's masks).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where parameters, activations and kernels live; see the module docstring.
+        ``"cuda"`` without a GPU raises ``RuntimeError``; ``"auto"`` falls back to the CPU.
 
     Examples
     --------
@@ -318,6 +576,29 @@ class LSTM(_Recurrent):
         )  # fmt: skip
         return dx
 
+    def _layer_forward_cuda(self, k, x, h0, c0):
+        from ..kernels.cuda.cells import lstm_forward
+
+        T, B, _ = x.shape
+        hs = self._device_states(T, B, h0)
+        cs = self._device_states(T, B, c0)
+        acts = self._device_empty(T, B, 4 * self.hidden_size)
+        lstm_forward(hs, cs, acts, x, *self._layer_weights(k), self._fast, self._cuda_path)
+        return {"x": x, "hs": hs, "cs": cs, "acts": acts}
+
+    def _layer_backward_cuda(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.cuda.cells import lstm_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = self._device_empty(*x.shape)
+        dgates = self._device_empty(*cache["acts"].shape)
+        lstm_backward(
+            dx, *self._layer_grads(k), dh0, dc0, dgates, dhs, dhT, dcT,
+            x, cache["hs"], cache["cs"], cache["acts"], w_ih, w_hh, self._fast, self._cuda_path,
+        )  # fmt: skip
+        return dx
+
 
 class GRU(_Recurrent):
     """Gated recurrent unit layers (PyTorch's equations, names and gate order r, z, n).
@@ -326,7 +607,7 @@ class GRU(_Recurrent):
 
     Parameters
     ----------
-    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout, device :
         As for :class:`LSTM`.
     """
 
@@ -357,13 +638,38 @@ class GRU(_Recurrent):
         )  # fmt: skip
         return dx
 
+    def _layer_forward_cuda(self, k, x, h0, c0):
+        from ..kernels.cuda.cells import gru_forward
+
+        T, B, _ = x.shape
+        H = self.hidden_size
+        hs = self._device_states(T, B, h0)
+        acts = self._device_empty(T, B, 3 * H)
+        hn = self._device_empty(T, B, H)
+        gru_forward(hs, acts, hn, x, *self._layer_weights(k), self._fast, self._cuda_path)
+        return {"x": x, "hs": hs, "acts": acts, "hn": hn}
+
+    def _layer_backward_cuda(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.cuda.cells import gru_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = self._device_empty(*x.shape)
+        dgx = self._device_empty(*cache["acts"].shape)
+        dgh = self._device_empty(*cache["acts"].shape)
+        gru_backward(
+            dx, *self._layer_grads(k), dh0, dgx, dgh, dhs, dhT,
+            x, cache["hs"], cache["acts"], cache["hn"], w_ih, w_hh, self._cuda_path,
+        )  # fmt: skip
+        return dx
+
 
 class RNN(_Recurrent):
     """Vanilla (Elman) recurrent layers, ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
 
     Parameters
     ----------
-    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout, device :
         As for :class:`LSTM`.
     nonlinearity : {"tanh", "relu"}, default "tanh"
     """
@@ -372,12 +678,12 @@ class RNN(_Recurrent):
 
     def __init__(
         self, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal", nonlinearity="tanh",
-        dropout=0.0,
+        dropout=0.0, device="cpu",
     ):  # fmt: skip
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity={nonlinearity!r} is not known; expected 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, dtype, seed, init, dropout)
+        super().__init__(input_size, hidden_size, num_layers, dtype, seed, init, dropout, device)
 
     @property
     def _nl_code(self):
@@ -404,6 +710,27 @@ class RNN(_Recurrent):
         dgates = np.empty((x.shape[0], x.shape[1], self.hidden_size), dtype=self.dtype)
         rnn_backward(
             dx, *self._layer_grads(k), dh0, dgates, dhs, dhT, x, cache["hs"], w_ih, w_hh, self._nl_code, BATCH_CHUNK
+        )
+        return dx
+
+    def _layer_forward_cuda(self, k, x, h0, c0):
+        from ..kernels.cuda.cells import rnn_forward
+
+        T, B, _ = x.shape
+        hs = self._device_states(T, B, h0)
+        pre = self._device_empty(T, B, self.hidden_size)
+        rnn_forward(hs, pre, x, *self._layer_weights(k), self._nl_code, self._fast, self._cuda_path)
+        return {"x": x, "hs": hs}
+
+    def _layer_backward_cuda(self, k, cache, dhs, dhT, dcT, dh0, dc0):
+        from ..kernels.cuda.cells import rnn_backward
+
+        x = cache["x"]
+        w_ih, w_hh, _, _ = self._layer_weights(k)
+        dx = self._device_empty(*x.shape)
+        dgates = self._device_empty(x.shape[0], x.shape[1], self.hidden_size)
+        rnn_backward(
+            dx, *self._layer_grads(k), dh0, dgates, dhs, dhT, x, cache["hs"], w_ih, w_hh, self._nl_code, self._cuda_path
         )
         return dx
 
