@@ -20,13 +20,11 @@ frequency is set; panels come back as long DataFrames with columns ``unique_id``
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import importlib
 import importlib.resources
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -34,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._atomic import atomic_write
 from ._validation import check_positive_int
 
 __all__ = [
@@ -412,16 +411,9 @@ def _fetch(url: str, dest: Path, timeout: float, force: bool) -> Path:
         logger.info("%s already present, not downloading", dest)
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            logger.info("downloading %s to %s", url, dest)
-            _copy_url(url, out, timeout, dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(dest, suffix=".part") as out:
+        logger.info("downloading %s to %s", url, dest)
+        _copy_url(url, out, timeout, dest)
     return dest
 
 

@@ -29,7 +29,6 @@ import math
 import os
 import pathlib
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.lib import format as npy_format
 
+from ._atomic import atomic_write
 from ._validation import check_positive_int
 
 __all__ = [
@@ -104,20 +104,8 @@ def write_model_file(path, header: dict, arrays: dict[str, np.ndarray]) -> pathl
     target = pathlib.Path(os.fspath(path))
     arrays = _checked_arrays(arrays)
     header_bytes = _encode_header(header, arrays)
-    mode = _mode_for(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_archive(fh, header_bytes, arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_directory(target.parent)
+    with atomic_write(target) as fh:
+        _write_archive(fh, header_bytes, arrays)
     return target
 
 
@@ -207,40 +195,6 @@ def _member_info(name: str) -> zipfile.ZipInfo:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info
-
-
-def _mode_for(target: pathlib.Path) -> int:
-    """Permission bits for the new file: the old file's if replacing one, else what open() would give."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    # mkstemp creates files as 0o600; reading the umask via os.umask() would briefly change it for
-    # every thread, so read it from /proc where there is one and otherwise stay private.
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o600
-
-
-def _fsync_directory(directory: pathlib.Path) -> None:
-    """Make the rename durable where the platform allows it; best effort."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ----------------------------------------------------------------------------- reading

@@ -18,14 +18,14 @@ period indexes are drawn as dates, integer indexes as integers.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._atomic import atomic_write
 
 __all__ = ["plot_backtest", "plot_forecast", "plot_history", "plot_leaderboard", "plot_residuals", "save_figure"]
 
@@ -770,22 +770,6 @@ def _figure_of(obj):
     return obj
 
 
-def _new_file_mode(target):
-    """Mode of an existing target, else 0o666 minus the umask (read without changing it)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o644
-
-
 def save_figure(ax_or_fig, path, dpi=100):
     """Write a figure as a PNG file, atomically (a temporary file in the same folder, then renamed).
 
@@ -822,16 +806,6 @@ def save_figure(ax_or_fig, path, dpi=100):
         raise ValueError(f"dpi must be a positive number, got {dpi!r}")
     if not target.parent.is_dir():
         raise ValueError(f"folder {str(target.parent)!r} of path does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=float(dpi))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _new_file_mode(target))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(target) as fh:
+        fig.savefig(fh, format="png", dpi=float(dpi))
     return target

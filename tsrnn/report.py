@@ -7,7 +7,6 @@ import html
 import io
 import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
@@ -177,16 +176,9 @@ def _select(y, forecasts, panel, uid):
 
 
 def _write_atomic(path: Path, text: str) -> Path:
+    from ._atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(text.encode("utf-8"))
     return path
