@@ -14,6 +14,11 @@ observations is done by giving them zero weight. Computation is in float64 whate
 input dtypes; ``dpred`` is rounded to ``pred``'s dtype at the end.
 
 Not a hot path (one call per batch), so plain NumPy.
+
+On the GPU (a model built with ``device="cuda"``), :class:`tsrnn.nn.TBPTTTrainer` evaluates
+these four losses on the device with :func:`tsrnn.kernels.cuda.training.loss_and_grad`, the
+same float64 arithmetic; :func:`device_kind` says which kernel stands for a loss object. Any
+other callable is called on host copies of the prediction (slower, still correct).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["MSELoss", "MAELoss", "HuberLoss", "PinballLoss", "get_loss"]
+__all__ = ["MSELoss", "MAELoss", "HuberLoss", "PinballLoss", "get_loss", "device_kind"]
 
 
 def _as_float_array(name: str, value) -> np.ndarray:
@@ -310,3 +315,15 @@ def get_loss(name_or_obj, **kwargs):
         f"loss={name_or_obj!r} must be a loss name (one of {sorted(_NAMES)}) or a callable "
         "(pred, target, weight=None) -> (value, dpred)"
     )
+
+
+_DEVICE_KINDS = {MSELoss: "mse", MAELoss: "mae", HuberLoss: "huber", PinballLoss: "pinball"}
+
+
+def device_kind(loss):
+    """The device kernel's name for a loss object: ``"mse"``, ``"mae"``, ``"huber"``, ``"pinball"``, or None.
+
+    Only tsrnn's own classes (not subclasses, which may change the elementwise loss) have a
+    device kernel; for anything else the trainer calls the loss on host copies.
+    """
+    return _DEVICE_KINDS.get(type(loss))

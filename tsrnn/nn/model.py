@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._validation import check_array
 from .linear import Linear
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import GRU, LSTM, RNN, _is_device_array, _resolve_device
 
 __all__ = ["RecurrentRegressor", "make_recurrent"]
 
@@ -21,13 +22,13 @@ def _child_seeds(seed, n):
 
 
 def make_recurrent(cell, input_size, hidden_size, num_layers=1, dtype=np.float32, seed=None, init="orthogonal",
-                   nonlinearity="tanh", dropout=0.0):  # fmt: skip
+                   nonlinearity="tanh", dropout=0.0, device="cpu"):  # fmt: skip
     """Build ``RNN``, ``LSTM`` or ``GRU`` layers from a cell name.
 
     Parameters
     ----------
     cell : {"lstm", "gru", "rnn"}
-    input_size, hidden_size, num_layers, dtype, seed, init, dropout :
+    input_size, hidden_size, num_layers, dtype, seed, init, dropout, device :
         As for :class:`tsrnn.nn.LSTM`.
     nonlinearity : {"tanh", "relu"}
         Only for ``cell="rnn"``.
@@ -36,10 +37,11 @@ def make_recurrent(cell, input_size, hidden_size, num_layers=1, dtype=np.float32
         raise ValueError(f"cell={cell!r} is not known; expected one of {sorted(_CELLS)}")
     cls = _CELLS[cell.lower()]
     if cls is RNN:
-        return RNN(input_size, hidden_size, num_layers, dtype, seed, init, nonlinearity=nonlinearity, dropout=dropout)
+        return RNN(input_size, hidden_size, num_layers, dtype, seed, init, nonlinearity=nonlinearity, dropout=dropout,
+                   device=device)  # fmt: skip
     if nonlinearity != "tanh":
         raise ValueError(f"nonlinearity={nonlinearity!r} applies to cell='rnn' only, not cell={cell!r}")
-    return cls(input_size, hidden_size, num_layers, dtype, seed, init, dropout)
+    return cls(input_size, hidden_size, num_layers, dtype, seed, init, dropout, device=device)
 
 
 class RecurrentRegressor:
@@ -67,6 +69,21 @@ class RecurrentRegressor:
         For ``cell="rnn"`` only.
     dropout : float in [0, 1)
         Between stacked layers, in training mode only (see :meth:`train`).
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where the parameters, gradients and activations live (resolved once, for the layers
+        and the head together). On ``"cuda"``, :meth:`forward` and :meth:`backward` answer on
+        the side their input came from: NumPy in, NumPy out (predictions come back as NumPy),
+        device arrays in, device arrays out; :meth:`parameters` are device buffers, which
+        :class:`tsrnn.nn.Adam`, :class:`tsrnn.nn.SGD` and :class:`tsrnn.nn.TBPTTTrainer`
+        update on the device; :meth:`state_dict` returns NumPy copies. ``"cuda"`` without a
+        GPU raises ``RuntimeError`` ("no CUDA GPU found; use device='cpu'"); ``"auto"`` takes
+        the GPU when numba sees one and the CPU otherwise, silently. Same seed, same initial
+        weights on either device.
+
+    Attributes
+    ----------
+    device : str
+        ``"cpu"`` or ``"cuda"``, the device chosen.
 
     Examples
     --------
@@ -79,11 +96,13 @@ class RecurrentRegressor:
     """
 
     def __init__(self, cell, input_size, hidden_size, output_size, num_layers=1, dtype=np.float32, seed=None,
-                 init="orthogonal", nonlinearity="tanh", dropout=0.0):  # fmt: skip
+                 init="orthogonal", nonlinearity="tanh", dropout=0.0, device="cpu"):  # fmt: skip
         rnn_rng, head_rng = _child_seeds(seed, 2)
         self.cell = cell.lower() if isinstance(cell, str) else cell
-        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dtype, rnn_rng, init, nonlinearity, dropout)
-        self.head = Linear(hidden_size, output_size, dtype=dtype, seed=head_rng)
+        self.device = _resolve_device(device)
+        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, dtype, rnn_rng, init, nonlinearity, dropout,
+                                  self.device)  # fmt: skip
+        self.head = Linear(hidden_size, output_size, dtype=dtype, seed=head_rng, device=self.device)
         self.dtype = self.rnn.dtype
 
     @property
@@ -107,7 +126,11 @@ class RecurrentRegressor:
         -------
         y : (B, T, O) array
         state : final recurrent state
+            On ``device="cuda"``: NumPy arrays when ``x`` is NumPy, device arrays when it is
+            a device array.
         """
+        if self.device == "cuda":
+            return self._forward_cuda(x, state)
         h, state = self.rnn.forward(x, state)
         return self.head.forward(h), state
 
@@ -115,8 +138,28 @@ class RecurrentRegressor:
 
     def backward(self, dy, dstate=None):
         """Backpropagate ``dy`` (B, T, O) through the head and the layers; returns dx (B, T, I)."""
+        if self.device == "cuda" and not _is_device_array(dy):
+            from numba import cuda
+
+            B, T = self.head._x[1][:2] if self.head._x is not None else (None, None)
+            dy = check_array(dy, "dy", (B, T, self.output_size), self.dtype, letters="BTO")
+            return self.rnn.backward(self.head.backward(cuda.to_device(dy)), dstate).copy_to_host()
         dh = self.head.backward(dy)
         return self.rnn.backward(dh, dstate)
+
+    def _forward_cuda(self, x, state):
+        """Everything on the device; one copy of ``x`` up and of ``y`` and the state down when ``x`` is NumPy."""
+        if _is_device_array(x):
+            h, state = self.rnn.forward(x, state)
+            return self.head.forward(h), state
+        from numba import cuda
+
+        x = check_array(x, "x", (None, None, self.input_size), self.dtype, letters="BTI")
+        h, state = self.rnn.forward(cuda.to_device(np.ascontiguousarray(x)), state)
+        y = self.head.forward(h).copy_to_host()
+        if isinstance(state, tuple):
+            return y, tuple(s.copy_to_host() for s in state)
+        return y, state.copy_to_host()
 
     def train(self, mode=True):
         """Training mode (dropout on) or, with ``mode=False``, inference mode; returns self."""

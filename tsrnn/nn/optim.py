@@ -13,6 +13,13 @@ restore a checkpoint.
 ``state_dict()`` returns a flat dict of str to NumPy arrays and Python scalars, which
 ``np.savez(path, **state)`` can store and ``load_state_dict(np.load(path))`` restore,
 without pickle.
+
+On the GPU: when the buffers are numba device arrays (the parameters of a model built with
+``device="cuda"``), the moments live on the device too and every update, norm and scaling
+runs there (:mod:`tsrnn.kernels.cuda.training`, the same float64 arithmetic element by
+element); the host reads back one float64 per buffer, the squared gradient norm checked
+before a step. ``state_dict`` still returns NumPy copies and ``load_state_dict`` takes NumPy
+arrays. All pairs must be on one side, host or device.
 """
 
 from __future__ import annotations
@@ -25,14 +32,111 @@ import numpy as np
 
 from .._config import SUPPORTED_DTYPES
 from ..kernels.optim import adam_update, scale_, sgd_update, sum_squares
+from .recurrent import _as_device_array, _is_device_array
 
 __all__ = ["Adam", "SGD", "clip_grad_norm"]
 
 
+# ----------------------------------------------------------------------- host or device
+def _cuda_kernels():
+    """:mod:`tsrnn.kernels.cuda.training`: the device ``adam_update``, ``sgd_update``, ``sum_squares``, ``scale_``."""
+    from ..kernels.cuda import training
+
+    return training
+
+
+def _zeros_like(p):
+    if not _is_device_array(p):
+        return np.zeros_like(p)
+    from numba import cuda
+
+    from ..kernels.cuda._blas import fill
+
+    out = cuda.device_array(p.shape, dtype=p.dtype)
+    fill(out, 0)
+    return out
+
+
+def _empty_like(p, size=None):
+    if not _is_device_array(p):
+        return np.empty_like(p) if size is None else np.zeros(size, dtype=p.dtype)
+    from numba import cuda
+
+    return cuda.device_array(p.shape if size is None else (size,), dtype=p.dtype)
+
+
+def _host_copy(a) -> np.ndarray:
+    return a.copy_to_host() if _is_device_array(a) else a.copy()
+
+
+def _assign(buf, value) -> None:
+    """``buf[...] = value`` for a host or device buffer and a NumPy value."""
+    if _is_device_array(buf):
+        if buf.shape[0]:
+            buf.copy_to_device(np.ascontiguousarray(value))
+    else:
+        buf[...] = value
+
+
+def _fill_zero(buf) -> None:
+    if _is_device_array(buf):
+        from ..kernels.cuda._blas import fill
+
+        fill(buf, 0)
+    else:
+        buf[...] = 0
+
+
+def _device_span(a):
+    """``(start, end)`` byte addresses of a contiguous device array, or None when unknown."""
+    try:
+        ptr = a.__cuda_array_interface__["data"][0]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    return ptr, ptr + int(a.size) * np.dtype(a.dtype).itemsize
+
+
+def _may_share(a, b) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return bool(np.may_share_memory(a, b))
+    ha, hb = getattr(a, "_ary", None), getattr(b, "_ary", None)  # numba's CUDA simulator
+    if isinstance(ha, np.ndarray) and isinstance(hb, np.ndarray):
+        return bool(np.may_share_memory(ha, hb))
+    sa, sb = _device_span(a), _device_span(b)
+    if sa is None or sb is None:
+        return False
+    return sa[0] < sb[1] and sb[0] < sa[1] and sa[0] != sa[1] and sb[0] != sb[1]
+
+
 # ----------------------------------------------------------------------------- validation
+def _check_device_buffer(who, i, name, a):
+    a = _as_device_array(a)
+    if len(a.shape) != 1:
+        raise ValueError(f"{who}: params[{i}] {name} has shape {tuple(a.shape)}; expected a 1-D buffer")
+    if np.dtype(a.dtype) not in SUPPORTED_DTYPES:
+        raise ValueError(f"{who}: params[{i}] {name} has dtype {np.dtype(a.dtype)}; expected float32 or float64")
+    if not a.is_c_contiguous():
+        raise ValueError(f"{who}: params[{i}] {name} must be a contiguous, writeable buffer")
+    return a
+
+
+def _pairs_on_device(pairs, who: str) -> bool:
+    """True when every buffer is a device array, False when every one is NumPy; else ``ValueError``."""
+    sides = {_is_device_array(a) for pair in pairs for a in pair}
+    if len(sides) > 1:
+        raise ValueError(
+            f"{who}: params mixes NumPy and device (GPU) buffers; every buffer must be on one side "
+            "(build the optimizer over model.parameters() of a single model)"
+        )
+    return sides == {True}
+
+
 def _check_pairs(params, who: str) -> list:
     """Validate a list of ``(flat_params, flat_grads)`` pairs and return it as a list."""
-    if isinstance(params, tuple) and len(params) == 2 and isinstance(params[0], np.ndarray):
+    if (
+        isinstance(params, tuple) and len(params) == 2
+        and (isinstance(params[0], np.ndarray) or _is_device_array(params[0]))
+    ):  # fmt: skip
         raise ValueError(
             f"{who}: params must be a list of (flat_params, flat_grads) pairs, got a single pair; "
             "pass module.parameters() or wrap the pair in a list"
@@ -51,6 +155,9 @@ def _check_pairs(params, who: str) -> list:
             raise ValueError(
                 f"{who}: params[{i}] must be a (flat_params, flat_grads) pair, got {type(pair).__name__}"
             )
+    if _pairs_on_device(pairs, who):
+        return _check_device_pairs(pairs, who)
+    for i, pair in enumerate(pairs):
         p, g = pair
         for name, a in (("flat_params", p), ("flat_grads", g)):
             if not isinstance(a, np.ndarray):
@@ -76,6 +183,30 @@ def _check_pairs(params, who: str) -> list:
                     "each buffer would be updated twice"
                 )
     return [(p, g) for p, g in pairs]
+
+
+def _check_device_pairs(pairs, who: str) -> list:
+    """:func:`_check_pairs` for device buffers: the same checks, on shapes, dtypes and addresses."""
+    out = []
+    for i, (p, g) in enumerate(pairs):
+        p = _check_device_buffer(who, i, "flat_params", p)
+        g = _check_device_buffer(who, i, "flat_grads", g)
+        if tuple(p.shape) != tuple(g.shape) or np.dtype(p.dtype) != np.dtype(g.dtype):
+            raise ValueError(
+                f"{who}: params[{i}] flat_params is {tuple(p.shape)} {np.dtype(p.dtype)} but flat_grads is "
+                f"{tuple(g.shape)} {np.dtype(g.dtype)}; expected the same shape and dtype"
+            )
+        if _may_share(p, g):
+            raise ValueError(f"{who}: params[{i}] flat_params and flat_grads share memory")
+        out.append((p, g))
+    for i in range(len(out)):
+        for j in range(i):
+            if _may_share(out[i][0], out[j][0]) or _may_share(out[i][1], out[j][1]):
+                raise ValueError(
+                    f"{who}: params[{j}] and params[{i}] share memory (the same module listed twice?); "
+                    "each buffer would be updated twice"
+                )
+    return out
 
 
 def _check_real(name: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
@@ -119,9 +250,9 @@ def _grad_sum_squares(pairs, who: str) -> float:
     """Global squared norm of the gradients; raise ``FloatingPointError`` if not finite."""
     total = 0.0
     for i, (_, g) in enumerate(pairs):
-        s = sum_squares(g)
+        s = sum_squares(g) if isinstance(g, np.ndarray) else _cuda_kernels().sum_squares(g)
         if not math.isfinite(s):
-            bad = int(np.count_nonzero(~np.isfinite(g)))
+            bad = int(np.count_nonzero(~np.isfinite(_host_copy(g))))
             if bad:
                 raise FloatingPointError(
                     f"{who}: gradient buffer params[{i}] holds {bad} NaN/inf value(s) of {g.size}; "
@@ -148,8 +279,14 @@ class _Optimizer:
 
     def __init__(self, params, lr):
         self._pairs = _check_pairs(params, self._who)
+        self._on_device = _is_device_array(self._pairs[0][0])
         self.lr = lr
         self.step_count = 0
+
+    @property
+    def device(self) -> str:
+        """``"cuda"`` when the buffers are device arrays, else ``"cpu"``."""
+        return "cuda" if self._on_device else "cpu"
 
     @property
     def lr(self) -> float:
@@ -168,7 +305,7 @@ class _Optimizer:
     def zero_grad(self) -> None:
         """Set every gradient buffer to zero."""
         for _, g in self._pairs:
-            g[...] = 0
+            _fill_zero(g)
 
     def _buffer_list(self, name: str) -> list:
         return getattr(self, "_" + name)
@@ -187,7 +324,7 @@ class _Optimizer:
             state[name] = getattr(self, name)
         for name in self._active_buffers():
             for i, b in enumerate(self._buffer_list(name)):
-                state[f"{name}.{i}"] = b.copy()
+                state[f"{name}.{i}"] = _host_copy(b)
         return state
 
     def load_state_dict(self, state: Mapping) -> None:
@@ -228,10 +365,10 @@ class _Optimizer:
             i = int(key.rsplit(".", 1)[1])
             p = self._pairs[i][0]
             value = np.asarray(state[key])
-            if value.shape != p.shape:
-                raise ValueError(f"state_dict[{key!r}] has shape {value.shape}, expected {p.shape}")
+            if value.shape != tuple(p.shape):
+                raise ValueError(f"state_dict[{key!r}] has shape {value.shape}, expected {tuple(p.shape)}")
             if value.dtype != p.dtype:
-                raise ValueError(f"state_dict[{key!r}] has dtype {value.dtype}, expected {p.dtype}")
+                raise ValueError(f"state_dict[{key!r}] has dtype {value.dtype}, expected {np.dtype(p.dtype)}")
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"state_dict[{key!r}] contains NaN or inf")
             arrays[key] = value
@@ -241,9 +378,9 @@ class _Optimizer:
         for name in self._buffers_for(checked_hyper):
             bufs = self._buffer_list(name)
             for i, (p, _) in enumerate(self._pairs):
-                if bufs[i].shape != p.shape:  # e.g. SGD without momentum before loading
-                    bufs[i] = np.empty_like(p)
-                bufs[i][...] = arrays[f"{name}.{i}"]
+                if tuple(bufs[i].shape) != tuple(p.shape):  # e.g. SGD without momentum before loading
+                    bufs[i] = _empty_like(p)
+                _assign(bufs[i], arrays[f"{name}.{i}"])
 
     # hooks
     def _active_buffers(self) -> tuple:
@@ -316,8 +453,8 @@ class Adam(_Optimizer):
         )
         super().__init__(params, hyper["lr"])
         self._apply_hyper(hyper)
-        self._exp_avg = [np.zeros_like(p) for p, _ in self._pairs]
-        self._exp_avg_sq = [np.zeros_like(p) for p, _ in self._pairs]
+        self._exp_avg = [_zeros_like(p) for p, _ in self._pairs]
+        self._exp_avg_sq = [_zeros_like(p) for p, _ in self._pairs]
 
     @property
     def betas(self) -> tuple:
@@ -348,8 +485,9 @@ class Adam(_Optimizer):
                 f"(lr={self._lr!r}, weight_decay={self.weight_decay!r}); it would flip or zero the parameters"
             )
         t = self.step_count + 1
+        update = _cuda_kernels().adam_update if self._on_device else adam_update
         for (p, g), m, v in zip(self._pairs, self._exp_avg, self._exp_avg_sq):
-            adam_update(
+            update(
                 p, g, m, v, self._lr, self.beta1, self.beta2, self.eps,
                 self.weight_decay, self.decoupled_weight_decay, t,
             )  # fmt: skip
@@ -390,9 +528,9 @@ class SGD(_Optimizer):
         super().__init__(params, hyper["lr"])
         self._apply_hyper(hyper)
         if self.momentum != 0.0:
-            self._momentum_buffer = [np.zeros_like(p) for p, _ in self._pairs]
+            self._momentum_buffer = [_zeros_like(p) for p, _ in self._pairs]
         else:
-            self._momentum_buffer = [np.zeros(0, dtype=p.dtype) for p, _ in self._pairs]
+            self._momentum_buffer = [_empty_like(p, 0) for p, _ in self._pairs]
 
     def _validate_hyper(self, hyper: dict) -> dict:
         out = {
@@ -425,10 +563,11 @@ class SGD(_Optimizer):
         """
         _grad_sum_squares(self._pairs, "SGD.step")
         first = self.step_count == 0
+        update = _cuda_kernels().sgd_update if self._on_device else sgd_update
         for (p, g), buf in zip(self._pairs, self._momentum_buffer):
-            if self.momentum != 0.0 and buf.shape != p.shape:
+            if self.momentum != 0.0 and tuple(buf.shape) != tuple(p.shape):
                 raise RuntimeError("SGD: momentum buffers are not allocated (momentum changed after construction?)")
-            sgd_update(p, g, buf, self._lr, self.momentum, self.weight_decay, self.nesterov, self.dampening, first)
+            update(p, g, buf, self._lr, self.momentum, self.weight_decay, self.nesterov, self.dampening, first)
         self.step_count += 1
 
 
@@ -443,7 +582,8 @@ def clip_grad_norm(params, max_norm) -> float:
     Parameters
     ----------
     params : list of (flat_params, flat_grads) pairs
-        For example ``model.parameters()``; only the gradients are read and scaled.
+        For example ``model.parameters()``; only the gradients are read and scaled. Device
+        buffers are scaled on the device.
     max_norm : float
         > 0 and finite.
 
@@ -463,6 +603,7 @@ def clip_grad_norm(params, max_norm) -> float:
     norm = math.sqrt(_grad_sum_squares(pairs, "clip_grad_norm"))
     coef = max_norm / (norm + 1e-6)
     if coef < 1.0:
+        scale = _cuda_kernels().scale_ if _is_device_array(pairs[0][1]) else scale_
         for _, g in pairs:
-            scale_(g, coef)
+            scale(g, coef)
     return norm

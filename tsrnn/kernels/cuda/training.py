@@ -20,6 +20,7 @@ blocks in order: the same bits on every run, and no atomics or warp intrinsics.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -228,6 +229,12 @@ def _loss_kernel(terms, dpred, pred, target, weight, quantiles, kind, delta, tot
             dpred[r, q] = 0.0
 
 
+@functools.cache
+def _no_quantiles():
+    """A placeholder levels array for the losses other than pinball, uploaded once (not once per call)."""
+    return cuda.to_device(np.zeros(1))
+
+
 def loss_and_grad(kind, dpred, pred, target, weight=None, total=None, delta=1.0, quantiles=None) -> float:
     """Weighted mean loss and its gradient, as :mod:`tsrnn.nn.losses` computes them.
 
@@ -264,7 +271,7 @@ def loss_and_grad(kind, dpred, pred, target, weight=None, total=None, delta=1.0,
         raise ValueError("the weights sum to 0: no element counts, the mean loss is undefined")
     if kind == "pinball" and quantiles is None:
         raise ValueError("kind='pinball' needs the quantile levels")
-    qs = quantiles if quantiles is not None else cuda.to_device(np.zeros(1))
+    qs = quantiles if quantiles is not None else _no_quantiles()
     terms = cuda.device_array(N * Q, dtype=np.float64)
     if N * Q:
         _loss_kernel[launch_1d(N * Q)](
