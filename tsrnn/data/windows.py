@@ -4,6 +4,17 @@ All series live in one concatenated array (CSR style, ``indptr``). A sample is i
 by its start offset into that array; ``numpy.lib.stride_tricks.sliding_window_view`` over
 the whole array turns a batch of offsets into a batch of spans with one gather, so no
 window is ever copied except the ``batch_size`` rows a training step needs.
+
+Two per-sample transforms live here because training and prediction must apply them the
+same way (:func:`window_stats`, :func:`baseline_forecast`):
+
+- window scaling: every sample's inputs and targets are shifted by the level of its own
+  input window and divided by its own spread, as ES-RNN and RevIN do, instead of one
+  location and scale per series. A global model then sees every series, and every part of
+  a series whose level drifts, on the same footing.
+- a baseline: the targets are the departure from a naive or seasonal-naive forecast made
+  at the same step, so a network whose output is zero already forecasts as well as that
+  benchmark and learns only the correction.
 """
 
 from __future__ import annotations
@@ -11,7 +22,195 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["WindowSampler", "last_windows"]
+__all__ = [
+    "BASELINES",
+    "WindowSampler",
+    "baseline_forecast",
+    "history_needed",
+    "last_windows",
+    "season_choice",
+    "season_choice_along",
+    "window_stats",
+]
+
+BASELINES = ("seasonal_naive", "naive", None)
+
+
+def window_stats(x, season_length=1):
+    """Location and scale of every input window, as the ``"window"`` scaler uses them.
+
+    The location is the mean of the window's last ``season_length`` values (its current
+    level, free of the seasonal swing); the scale is the mean absolute lag-``season_length``
+    difference over the window (the in-window error of the seasonal naive forecast: the
+    scale of M4's MASE), so a scaled error of 1 is as large as seasonal naive's typical error.
+    The scale is floored at ``1e-3 * (1 + mean |x|)`` so a flat window stays finite.
+
+    Parameters
+    ----------
+    x : (B, T) array
+        Input windows (already log-transformed/differenced if the model does that).
+    season_length : int, default 1
+        m. With m = 1 (or m >= T) the location is the last value and the scale the mean
+        absolute first difference.
+
+    Returns
+    -------
+    loc, scale : (B, 1) arrays of the dtype of ``x``
+    """
+    x = np.asarray(x)
+    T = x.shape[1]
+    m = int(season_length) if 1 <= int(season_length) < T else 1
+    loc = x[:, -m:].mean(axis=1, keepdims=True)
+    spread = np.abs(x[:, m:] - x[:, :-m]).mean(axis=1, keepdims=True) if T > m else np.zeros_like(loc)
+    floor = 1e-3 * (1.0 + np.abs(x).mean(axis=1, keepdims=True))
+    return loc, np.maximum(spread, floor).astype(x.dtype, copy=False)
+
+
+def _seasons(season_length) -> tuple:
+    """Season lengths as a tuple of ints, as given (the first is the main one)."""
+    if isinstance(season_length, (list, tuple)):
+        return tuple(int(m) for m in season_length)
+    return (int(season_length),)
+
+
+def history_needed(season_length, baseline) -> int:
+    """Values before a window that its baseline reads: the longest season when there are several, else 0.
+
+    With one season the seasonal-naive forecast of step t reads the window itself (and steps
+    before ``m - 1`` are not trained). With several, every step of the window trains, so
+    its forecasts reach up to ``max(m)`` values before the window.
+    """
+    seasons = _seasons(season_length)
+    return max(seasons) if baseline == "seasonal_naive" and len(seasons) > 1 else 0
+
+
+def _baseline_index(P, W, horizon, m, kind):
+    """(W, horizon) index into inputs of length P of the value each baseline forecast repeats.
+
+    The forecasts are made at the last W input steps (t = P - W .. P - 1). Seasonal naive at
+    step t repeats the last season: target t + 1 + k (k = 0 .. horizon-1) takes the value
+    ``m * ceil((k + 1) / m)`` steps before it. Naive repeats value t. Entries below 0 (steps
+    too early for a full season) are clipped to 0 and must not be trained on.
+    """
+    t = np.arange(P - W, P)[:, None]
+    k = np.arange(horizon)[None, :]
+    if kind == "naive":
+        idx = np.broadcast_to(t, (W, horizon))
+    else:
+        idx = t + 1 + k - m * ((k + m) // m)
+    return np.clip(idx, 0, P - 1)
+
+
+def season_choice(x, seasons):
+    """Per row, the season length whose lag-m differences have been smallest, on average, over the row.
+
+    The differences ``|x_j - x_{j-m}|`` are averaged over the same steps for every m (from
+    ``max(seasons)`` on), so the lengths compete on equal terms.
+
+    Parameters
+    ----------
+    x : (B, P) array
+        Histories, P > max(seasons).
+    seasons : tuple of int
+
+    Returns
+    -------
+    (B,) int array
+        The chosen season length of every row (ties: the first).
+    """
+    M, P = max(seasons), x.shape[1]
+    if P <= M:
+        return np.full(x.shape[0], seasons[0], dtype=np.int64)
+    errs = np.stack([np.abs(x[:, M:] - x[:, M - m : P - m]).mean(axis=1) for m in seasons])
+    return np.asarray(seasons, dtype=np.int64)[np.argmin(errs, axis=0)]
+
+
+def season_choice_along(values, indptr, seasons):
+    """:func:`season_choice` at every position of every series, from its history up to there.
+
+    Parameters
+    ----------
+    values : (N,) array
+        Every series concatenated.
+    indptr : (n_series + 1,) int array
+    seasons : tuple of int
+
+    Returns
+    -------
+    (N,) int64 array
+        At position p of series i, the season length whose lag differences averaged over
+        ``values[indptr[i] + max(seasons) : p + 1]`` are smallest (the first season where that
+        range is empty). A window ending at p uses ``choice[p]``: nothing after it is read.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    indptr = np.asarray(indptr, dtype=np.int64)
+    lengths = np.diff(indptr)
+    M, N = max(seasons), values.size
+    pos = np.arange(N) - np.repeat(indptr[:-1], lengths)
+    valid = pos >= M
+    count = np.maximum(pos - M + 1, 0)
+    errs = []
+    for m in seasons:
+        d = np.zeros(N)
+        j = np.flatnonzero(valid)
+        d[j] = np.abs(values[j] - values[j - m])
+        c = np.cumsum(d)
+        before = np.concatenate(([0.0], c))[indptr[:-1]]
+        c = c - np.repeat(before, lengths)
+        errs.append(c)
+    errs = np.stack(errs)
+    choice = np.asarray(seasons, dtype=np.int64)[np.argmin(errs, axis=0)]
+    choice[count == 0] = seasons[0]
+    return choice
+
+
+def baseline_forecast(x, horizon, season_length=1, kind="seasonal_naive", last_only=False, window=None,
+                      chosen=None):  # fmt: skip
+    """The naive or seasonal-naive forecast made at every step of every window.
+
+    With several season lengths (e.g. ``(24, 168)``: a day and a week of hours), every row
+    uses the one given in ``chosen`` (by default :func:`season_choice` over the row): the
+    seasonal naive that has explained the series' history best, so series with a weekly
+    pattern repeat last week and the others yesterday.
+
+    Parameters
+    ----------
+    x : (B, P) array
+        Inputs: ``window`` values, preceded by :func:`history_needed` values when there are
+        several seasons.
+    horizon : int
+    season_length : int or tuple of int, default 1
+        m for ``"seasonal_naive"`` (m = 1 makes it naive).
+    kind : {"seasonal_naive", "naive"}
+    last_only : bool, default False
+        Only the forecast from the last step (the one ``predict`` uses).
+    window : int, optional
+        Steps the forecasts are made at (the last ``window`` of x); default all of x.
+    chosen : (B,) int array, optional
+        Season length of every row, with several seasons.
+
+    Returns
+    -------
+    (B, window, horizon) array, or (B, horizon) with ``last_only``
+    """
+    P = x.shape[1]
+    W = P if window is None else int(window)
+    seasons = _seasons(season_length)
+    if kind == "naive" or len(seasons) == 1:
+        idx = _baseline_index(P, W, horizon, seasons[0], kind)
+        return x[:, idx[-1]] if last_only else x[:, idx]
+    if chosen is None:
+        chosen = season_choice(x, seasons)
+    out = None
+    for m in seasons:
+        idx = _baseline_index(P, W, horizon, m, kind)
+        ref = x[:, idx[-1]] if last_only else x[:, idx]
+        if out is None:
+            out = ref.copy()
+        else:
+            rows = chosen == m
+            out[rows] = ref[rows]
+    return out
 
 
 class WindowSampler:
@@ -36,23 +235,49 @@ class WindowSampler:
     ends : (n_series,) int array, optional
         Use only ``values[indptr[i]:indptr[i] + ends[i]]`` of each series (the training part).
     target_steps : {"all", "last"}
+    scaling : {None, "window"}, default None
+        ``"window"``: shift and divide every sample (inputs and targets) by
+        :func:`window_stats` of its input window.
+    season_length : int or tuple of int, default 1
+        m, for the window statistics (the first) and the seasonal-naive baseline (all).
+    baseline : {None, "seasonal_naive", "naive"}, default None
+        Targets become the departure from this forecast made at the same step (see
+        :func:`baseline_forecast`). With one season, steps before ``season_length - 1``,
+        whose seasonal-naive forecast would reach before the window, carry no weight; with
+        several, every sample also reads the ``max(season_length)`` values before its window.
 
     Attributes
     ----------
     starts : (n_samples,) int64 array
-        Offset of every sample's first value in ``values``.
+        Offset of every sample's first value in ``values`` (its extra history first).
     series : (n_samples,) int64 array
         Series position of every sample.
+    first_step : int
+        First input step whose targets carry weight (0 unless a seasonal baseline needs a season).
+    history : int
+        Values read before each window (:func:`history_needed`).
     """
 
-    def __init__(self, values, indptr, window, horizon, step=1, ends=None, target_steps="all"):
+    def __init__(self, values, indptr, window, horizon, step=1, ends=None, target_steps="all", scaling=None,
+                 season_length=1, baseline=None):  # fmt: skip
         if target_steps not in ("all", "last"):
             raise ValueError(f"target_steps={target_steps!r} is not known; expected 'all' or 'last'")
+        if scaling not in (None, "window"):
+            raise ValueError(f"scaling={scaling!r} is not known; expected None or 'window'")
+        if baseline not in BASELINES:
+            raise ValueError(f"baseline={baseline!r} is not known; expected one of {BASELINES}")
         self.values = values
         self.window = int(window)
         self.horizon = int(horizon)
         self.target_steps = target_steps
-        span = self.window + self.horizon
+        self.scaling = scaling
+        self.seasons = _seasons(season_length)
+        self.baseline = baseline
+        self.history = history_needed(self.seasons, baseline)
+        m = self.seasons[0]
+        single = baseline == "seasonal_naive" and len(self.seasons) == 1
+        self.first_step = m - 1 if single and 1 < m <= self.window else 0
+        span = self.history + self.window + self.horizon
         lengths = np.diff(indptr)
         if ends is not None:
             lengths = np.minimum(lengths, ends)
@@ -67,6 +292,9 @@ class WindowSampler:
         self.starts = np.concatenate(starts) if starts else np.empty(0, np.int64)
         self.series = np.concatenate(series) if series else np.empty(0, np.int64)
         self._spans = sliding_window_view(values, span) if values.size >= span else None
+        self._choice = None
+        if baseline == "seasonal_naive" and len(self.seasons) > 1:
+            self._choice = season_choice_along(values, indptr, self.seasons)
 
     def __len__(self) -> int:
         return int(self.starts.size)
@@ -83,17 +311,25 @@ class WindowSampler:
         -------
         x : (B, window, 1) array
         y : (B, window, horizon) array
-            ``y[b, t]`` = the ``horizon`` values after input step t.
+            ``y[b, t]`` = the ``horizon`` values after input step t (less the baseline's).
         weight : (B, window, horizon) array or None
-            Only with ``target_steps="last"``.
+            With ``target_steps="last"`` or a seasonal baseline (0 for the steps that train nothing).
         """
         spans = self._spans[self.starts[idx]].astype(dtype, copy=False)
-        x = spans[:, : self.window, None]
-        y = sliding_window_view(spans[:, 1:], self.horizon, axis=1)[:, : self.window]
+        H, W = self.history, self.window
+        if self.scaling == "window":
+            loc, scale = window_stats(spans[:, H : H + W], self.seasons[0])
+            spans = (spans - loc) / scale
+        x = spans[:, H : H + W, None]
+        y = sliding_window_view(spans[:, H + 1 :], self.horizon, axis=1)[:, :W]
+        if self.baseline is not None:
+            chosen = None if self._choice is None else self._choice[self.starts[idx] + H + W - 1]
+            y = y - baseline_forecast(spans[:, : H + W], self.horizon, self.seasons, self.baseline, window=W,
+                                      chosen=chosen)  # fmt: skip
         weight = None
-        if self.target_steps == "last":
+        if self.target_steps == "last" or self.first_step:
             weight = np.zeros(y.shape, dtype=dtype)
-            weight[:, -1] = 1.0
+            weight[:, -1 if self.target_steps == "last" else self.first_step :] = 1.0
         return x, y, weight
 
 
