@@ -572,3 +572,14 @@ def test_validation_loss_with_window_scaling_and_two_seasons():
     f = RNNForecaster(val_size=48, **{**FAST, "window": 96, "horizon": 24, "epochs": 3}).fit(df)
     assert f.seasons_ == (24, 168)
     assert f.history_.val_loss.notna().all() and f.best_epoch_ == int(f.history_.epoch[f.history_.val_loss.idxmin()])
+
+
+def test_device_argument_without_gpu():
+    df = sine_long()
+    with pytest.raises(RuntimeError, match=r"no CUDA GPU found; use device='cpu'"):
+        RNNForecaster(device="cuda", **FAST).fit(df)
+    with pytest.raises(ValueError, match=r"device"):
+        RNNForecaster(device="tpu", **FAST).fit(df)
+    a = RNNForecaster(device="auto", **FAST).fit(df).predict()
+    b = RNNForecaster(**FAST).fit(df).predict()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)

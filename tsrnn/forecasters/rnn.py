@@ -323,6 +323,10 @@ class RNNForecaster(BaseForecaster):
     warm_start : bool, default False
         When fitting again, start from the previous fit's weights (if the architecture is
         unchanged) instead of a fresh initialization; backtests use it to refit cheaply.
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where the network trains: "cuda" keeps parameters, optimizer state and activations
+        on an NVIDIA GPU for the whole fit (error when numba finds none); "auto" uses a GPU
+        when there is one. Forecasts come back as pandas either way.
 
     Attributes
     ----------
@@ -399,6 +403,7 @@ class RNNForecaster(BaseForecaster):
         fill_missing=None,
         sort=False,
         warm_start=False,
+        device="cpu",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -440,6 +445,7 @@ class RNNForecaster(BaseForecaster):
         self.fill_missing = fill_missing
         self.sort = sort
         self.warm_start = warm_start
+        self.device = device
 
     @classmethod
     def _test_params(cls):
@@ -455,6 +461,9 @@ class RNNForecaster(BaseForecaster):
 
     # ------------------------------------------------------------- validation
     def _check_params(self):
+        from ..kernels.cuda._device import resolve_device
+
+        resolve_device(self.device)  # clear error for "cuda" without a GPU, before any work
         cell = str(self.cell).lower() if isinstance(self.cell, str) else self.cell
         if cell not in _CELL_NAMES:
             raise ValueError(f"cell={self.cell!r} is not known; expected one of {sorted(_CELL_NAMES)}")
@@ -654,7 +663,7 @@ class RNNForecaster(BaseForecaster):
         from ..nn import RecurrentRegressor
 
         return RecurrentRegressor(cell, 1, self.hidden_size, self._out_size, self.num_layers, dtype=self._np_dtype,
-                                  seed=seed, init=self.init, dropout=self.dropout)  # fmt: skip
+                                  seed=seed, init=self.init, dropout=self.dropout, device=self.device)  # fmt: skip
 
     def _train_member(self, model, window, z, dptr, train_len, val_set, shuffle_rng, member=0):
         from ..nn import SGD, Adam, TBPTTTrainer, get_loss
@@ -782,7 +791,7 @@ class RNNForecaster(BaseForecaster):
                 bar.set_postfix(loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}", lr=f"{epoch_lr:.1e}")
             if monitor < best:
                 best, best_epoch, since_best = monitor, epoch, 0
-                best_params = [p.copy() for p, _ in model.parameters()]
+                best_params = model.state_dict()  # NumPy copies, on the CPU and on a GPU alike
             else:
                 since_best += 1
             if not cosine:
@@ -798,8 +807,7 @@ class RNNForecaster(BaseForecaster):
                 break
         bar.close()
         if val_set is not None and best_params is not None:
-            for (p, _), b in zip(model.parameters(), best_params):
-                p[...] = b
+            model.load_state_dict(best_params)
         best_epoch = best_epoch if val_set is not None else len(rows)
         return pd.DataFrame(rows, columns=["epoch", "train_loss", "val_loss", "lr", "seconds"]), best_epoch
 
