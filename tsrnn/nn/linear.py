@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 
 import numpy as np
@@ -87,54 +86,6 @@ class Linear(Module):
                 params["bias"][...] = rng.uniform(-bound, bound, size=(fan_out,))
 
     # ------------------------------------------------------------- device storage
-    def _move_to_gpu(self):
-        """Replace the flat host buffers by device buffers, with named device views."""
-        from numba import cuda
-
-        self.flat_params = cuda.to_device(self.flat_params)
-        self.flat_grads = cuda.to_device(self.flat_grads)
-        self.params = self._views(self.flat_params)
-        self.grads = self._views(self.flat_grads)
-
-    def _views(self, flat):
-        n = self.out_features * self.in_features
-        return {"weight": flat[:n].reshape(self.out_features, self.in_features), "bias": flat[n:]}
-
-    @contextlib.contextmanager
-    def _host_params(self):
-        """NumPy views of the parameters; on the GPU, a host copy written back when the block succeeds."""
-        if self.device == "cpu":
-            yield self.params
-            return
-        flat = self.flat_params.copy_to_host()
-        yield self._views(flat)
-        self.flat_params.copy_to_device(flat)
-
-    def state_dict(self) -> dict:
-        """Copies of the parameters as NumPy arrays (also on the GPU)."""
-        if self.device == "cpu":
-            return super().state_dict()
-        return {name: v.copy() for name, v in self._views(self.flat_params.copy_to_host()).items()}
-
-    def load_state_dict(self, state) -> None:
-        """Copy parameters from a mapping of names to NumPy arrays (checked as :meth:`Module.load_state_dict`)."""
-        if self.device == "cpu":
-            return super().load_state_dict(state)
-        with self._host_params() as host:
-            device_views, self.params = self.params, host
-            try:
-                super().load_state_dict(state)
-            finally:
-                self.params = device_views
-
-    def zero_grad(self) -> None:
-        """Set every gradient to zero."""
-        if self.device == "cpu":
-            return super().zero_grad()
-        from ..kernels.cuda._blas import fill
-
-        fill(self.flat_grads, 0)
-
     def _check_input(self, name: str, a, last: int) -> np.ndarray:
         if not isinstance(a, np.ndarray):
             raise ValueError(f"{name} must be a NumPy array of dtype {self.dtype}, got {type(a).__name__}")

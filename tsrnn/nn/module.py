@@ -7,6 +7,7 @@ optimizer step, gradient clipping and saving are then single loops over flat arr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -76,7 +77,7 @@ class Module:
         return {name: value.copy() for name, value in self.params.items()}
 
     def load_state_dict(self, state: Mapping) -> None:
-        """Copy parameters from ``state`` into this module.
+        """Copy parameters from ``state`` into this module (also onto the GPU).
 
         Every name must be present, with the same shape and dtype; nothing is changed
         unless all of them check out. Non-finite values are refused.
@@ -86,6 +87,18 @@ class Module:
         state : mapping of str to array_like
             For example ``{k: v.detach().numpy() for k, v in torch_module.state_dict().items()}``.
         """
+        if self.device == "cpu":
+            self._load_into_params(state)
+            return
+        with self._host_params() as host:
+            device_views, self.params = self.params, host
+            try:
+                self._load_into_params(state)
+            finally:
+                self.params = device_views
+
+    def _load_into_params(self, state: Mapping) -> None:
+        """Check ``state`` whole, then copy it into the (host) arrays of :attr:`params`."""
         if not isinstance(state, Mapping):
             raise ValueError(f"state must be a mapping of parameter names to arrays, got {type(state).__name__}")
         missing = [name for name in self.params if name not in state]
@@ -112,7 +125,41 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every gradient to zero."""
+        if self.device != "cpu":
+            from ..kernels.cuda._blas import fill
+
+            fill(self.flat_grads, 0)
+            return
         self.flat_grads[...] = 0
+
+    # ------------------------------------------------------------- device storage
+    def _move_to_gpu(self):
+        """Replace the flat host buffers by device buffers, with named device views."""
+        from numba import cuda
+
+        self._layout = []
+        offset = 0
+        for name, p in self.params.items():
+            self._layout.append((name, offset, p.shape))
+            offset += p.size
+        self.flat_params = cuda.to_device(self.flat_params)
+        self.flat_grads = cuda.to_device(self.flat_grads)
+        self.params = self._views(self.flat_params)
+        self.grads = self._views(self.flat_grads)
+
+    def _views(self, flat):
+        """Named views of a flat buffer laid out like :attr:`flat_params`."""
+        return {name: flat[o : o + int(np.prod(shape))].reshape(shape) for name, o, shape in self._layout}
+
+    @contextlib.contextmanager
+    def _host_params(self):
+        """NumPy views of the parameters; on the GPU, a host copy written back when the block succeeds."""
+        if self.device == "cpu":
+            yield self.params
+            return
+        flat = self.flat_params.copy_to_host()
+        yield self._views(flat)
+        self.flat_params.copy_to_device(flat)
 
     def parameters(self) -> list:
         """``[(flat_params, flat_grads)]``: the buffers an optimizer updates in place."""

@@ -37,7 +37,6 @@ on the GPU. ``params``, ``grads``, ``flat_params`` and ``flat_grads`` are device
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 
@@ -153,59 +152,6 @@ class _Recurrent(Module):
             b_hh[...] = 0
             if self._has_cell_state:
                 b_ih[H : 2 * H] = 1.0
-
-    # ------------------------------------------------------------- device storage
-    def _move_to_gpu(self):
-        """Replace the flat host buffers by device buffers, with named device views."""
-        from numba import cuda
-
-        self._layout = []
-        offset = 0
-        for name, p in self.params.items():
-            self._layout.append((name, offset, p.shape))
-            offset += p.size
-        self.flat_params = cuda.to_device(self.flat_params)
-        self.flat_grads = cuda.to_device(self.flat_grads)
-        self.params = self._views(self.flat_params)
-        self.grads = self._views(self.flat_grads)
-
-    def _views(self, flat):
-        return {name: flat[o : o + int(np.prod(shape))].reshape(shape) for name, o, shape in self._layout}
-
-    @contextlib.contextmanager
-    def _host_params(self):
-        """NumPy views of the parameters; on the GPU, a host copy written back when the block succeeds."""
-        if self.device == "cpu":
-            yield self.params
-            return
-        flat = self.flat_params.copy_to_host()
-        yield self._views(flat)
-        self.flat_params.copy_to_device(flat)
-
-    def state_dict(self) -> dict:
-        """Copies of the parameters as NumPy arrays, keyed by PyTorch-compatible names."""
-        if self.device == "cpu":
-            return super().state_dict()
-        return {name: v.copy() for name, v in self._views(self.flat_params.copy_to_host()).items()}
-
-    def load_state_dict(self, state) -> None:
-        """Copy parameters from a mapping of names to NumPy arrays (checked as :meth:`Module.load_state_dict`)."""
-        if self.device == "cpu":
-            return super().load_state_dict(state)
-        with self._host_params() as host:
-            device_views, self.params = self.params, host
-            try:
-                super().load_state_dict(state)
-            finally:
-                self.params = device_views
-
-    def zero_grad(self) -> None:
-        """Set every gradient to zero."""
-        if self.device == "cpu":
-            return super().zero_grad()
-        from ..kernels.cuda._blas import fill
-
-        fill(self.flat_grads, 0)
 
     def train(self, mode=True):
         """Switch dropout on (``mode=True``) or off; returns self."""
