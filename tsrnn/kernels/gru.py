@@ -65,36 +65,56 @@ def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
 
 @njit(inline="always", **JIT)
 def _gru_cell_row(a, hn, r, b_hh, h_prev, h_new, H, fast):
-    """One row of one step: ``a`` (3H,) input projection in, gates r, z, n out; ``hn`` (H,) written."""
+    """One row of one step: ``a`` (3H,) input projection in, gates r, z, n out; ``hn`` (H,) written.
+
+    Loops index zero-based gate views so that LLVM vectorizes them (see
+    :func:`tsrnn.kernels.lstm._lstm_cell_row`).
+    """
     for j in range(2 * H):
         a[j] = sigmoid_(a[j] + r[j] + b_hh[j], fast)
+    r_n = r[2 * H : 3 * H]
+    b_n = b_hh[2 * H : 3 * H]
     for j in range(H):
-        hn[j] = r[2 * H + j] + b_hh[2 * H + j]
+        hn[j] = r_n[j] + b_n[j]
+    a_r = a[:H]
+    a_z = a[H : 2 * H]
+    a_n = a[2 * H : 3 * H]
     for j in range(H):
-        a[2 * H + j] = tanh_(a[2 * H + j] + a[j] * hn[j], fast)
+        a_n[j] = tanh_(a_n[j] + a_r[j] * hn[j], fast)
     for j in range(H):
-        z = a[H + j]
-        h_new[j] = (1.0 - z) * a[2 * H + j] + z * h_prev[j]
+        z = a_z[j]
+        h_new[j] = (1.0 - z) * a_n[j] + z * h_prev[j]
 
 
 @njit(inline="always", **JIT)
 def _gru_grad_row(dgx, dgh, dh, a, hn, h_prev, dh_out, H):
     """One row of one step backwards: pre-activation gradients (3H,) of the input and hidden
-    sides; ``dh`` (H,) becomes the direct part of the gradient carried to the previous step."""
+    sides; ``dh`` (H,) becomes the direct part of the gradient carried to the previous step.
+
+    Gates are read and written through zero-based views, which LLVM vectorizes."""
+    a_r = a[:H]
+    a_z = a[H : 2 * H]
+    a_n = a[2 * H : 3 * H]
+    x_r = dgx[:H]
+    x_z = dgx[H : 2 * H]
+    x_n = dgx[2 * H : 3 * H]
+    h_r = dgh[:H]
+    h_z = dgh[H : 2 * H]
+    h_n = dgh[2 * H : 3 * H]
     for j in range(H):
-        r = a[j]
-        z = a[H + j]
-        n = a[2 * H + j]
+        r = a_r[j]
+        z = a_z[j]
+        n = a_n[j]
         dhv = dh_out[j] + dh[j]
         dan = dhv * (1.0 - z) * (1.0 - n * n)
         dar = dan * hn[j] * r * (1.0 - r)
         daz = dhv * (h_prev[j] - n) * z * (1.0 - z)
-        dgx[j] = dar
-        dgx[H + j] = daz
-        dgx[2 * H + j] = dan
-        dgh[j] = dar
-        dgh[H + j] = daz
-        dgh[2 * H + j] = dan * r
+        x_r[j] = dar
+        x_z[j] = daz
+        x_n[j] = dan
+        h_r[j] = dar
+        h_z[j] = daz
+        h_n[j] = dan * r
         dh[j] = dhv * z
 
 

@@ -76,6 +76,18 @@ def _rnn_cell_row(p, r, b_hh, h_new, H, relu, fast):
             h_new[j] = tanh_(a, fast)
 
 
+@njit(inline="always", **JIT)
+def _rnn_grad_row(dg, h, dh_out, dh, H, relu):
+    """One row of one step backwards: ``dg`` (H,) gradient of the pre-activation, from the
+    step's output ``h`` and the gradients ``dh_out`` (layer output) and ``dh`` (next step)."""
+    for j in range(H):
+        dhv = dh_out[j] + dh[j]
+        if relu:
+            dg[j] = dhv if h[j] > 0.0 else 0.0
+        else:
+            dg[j] = dhv * (1.0 - h[j] * h[j])
+
+
 @njit(**JIT_PARALLEL)
 def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk):
     """Backpropagate through one vanilla RNN layer over T steps.
@@ -110,13 +122,10 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
         for t in range(T - 1, -1, -1):
             for bb in range(b1 - b0):
                 b = b0 + bb
-                for j in range(H):
-                    h = hs[t + 1, b, j]
-                    dhv = dhs[t, b, j] + dh[bb, j]
-                    if nonlinearity == RELU:
-                        dgates[t, b, j] = dhv if h > 0.0 else 0.0
-                    else:
-                        dgates[t, b, j] = dhv * (1.0 - h * h)
+                if nonlinearity == RELU:
+                    _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, True)
+                else:
+                    _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
             np.dot(dgates[t, b0:b1], w_hh, dh)
         dh0[b0:b1] = dh
     input_grad(dx, dgates, w_ih)
