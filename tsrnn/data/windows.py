@@ -245,6 +245,12 @@ class WindowSampler:
         :func:`baseline_forecast`). With one season, steps before ``season_length - 1``,
         whose seasonal-naive forecast would reach before the window, carry no weight; with
         several, every sample also reads the ``max(season_length)`` values before its window.
+    covariates : (N, K) float array, optional
+        K covariates (exogenous regressors, calendar features) at every position of
+        ``values``, already scaled. Input step t of a sample then also receives the
+        covariates of the ``horizon`` steps its forecast covers, t + 1 .. t + horizon, step
+        after step: x gets ``horizon * K`` more columns, ``x[b, t, 1 + j * K + k]`` being
+        covariate k at step t + 1 + j.
 
     Attributes
     ----------
@@ -259,7 +265,7 @@ class WindowSampler:
     """
 
     def __init__(self, values, indptr, window, horizon, step=1, ends=None, target_steps="all", scaling=None,
-                 season_length=1, baseline=None):  # fmt: skip
+                 season_length=1, baseline=None, covariates=None):  # fmt: skip
         if target_steps not in ("all", "last"):
             raise ValueError(f"target_steps={target_steps!r} is not known; expected 'all' or 'last'")
         if scaling not in (None, "window"):
@@ -295,6 +301,14 @@ class WindowSampler:
         self._choice = None
         if baseline == "seasonal_naive" and len(self.seasons) > 1:
             self._choice = season_choice_along(values, indptr, self.seasons)
+        self._covariates = None
+        if covariates is not None:
+            covariates = np.asarray(covariates)
+            if covariates.ndim != 2 or covariates.shape[0] != values.shape[0]:
+                raise ValueError(f"covariates has shape {covariates.shape}; expected (N={values.shape[0]}, K), "
+                                 "one row per value")  # fmt: skip
+            # (N - horizon + 1, K, horizon): row p holds the covariates of positions p .. p + horizon - 1.
+            self._covariates = sliding_window_view(covariates, self.horizon, axis=0) if values.size >= span else None
 
     def __len__(self) -> int:
         return int(self.starts.size)
@@ -309,7 +323,7 @@ class WindowSampler:
 
         Returns
         -------
-        x : (B, window, 1) array
+        x : (B, window, 1) array, or (B, window, 1 + horizon * K) with ``covariates``
         y : (B, window, horizon) array
             ``y[b, t]`` = the ``horizon`` values after input step t (less the baseline's).
         weight : (B, window, horizon) array or None
@@ -321,6 +335,11 @@ class WindowSampler:
             loc, scale = window_stats(spans[:, H : H + W], self.seasons[0])
             spans = (spans - loc) / scale
         x = spans[:, H : H + W, None]
+        if self._covariates is not None:
+            # Input step t (position p) reads the covariates of positions p + 1 .. p + horizon.
+            steps = self.starts[idx][:, None] + H + 1 + np.arange(W)
+            cov = self._covariates[steps].transpose(0, 1, 3, 2).reshape(len(steps), W, -1)
+            x = np.concatenate([x, cov.astype(dtype, copy=False)], axis=2)
         y = sliding_window_view(spans[:, H + 1 :], self.horizon, axis=1)[:, :W]
         if self.baseline is not None:
             chosen = None if self._choice is None else self._choice[self.starts[idx] + H + W - 1]

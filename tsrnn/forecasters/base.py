@@ -57,6 +57,8 @@ class BaseForecaster:
     #: True for one model over all series (predict(y=...) reuses it); False for one model per
     #: series (predict(y=...) fits a fresh copy on the new history).
     _global = True
+    #: True for models whose ``_fit`` and ``_predict`` take exogenous regressors ``X``.
+    _supports_exog = False
 
     # -------------------------------------------------------------- parameters
     @classmethod
@@ -101,23 +103,44 @@ class BaseForecaster:
             fill_missing=getattr(self, "fill_missing", None),
         )
 
-    def fit(self, y):
+    def fit(self, y, X=None):
         """Fit the model to one or many series.
 
         Parameters
         ----------
         y : pandas.Series, or DataFrame (long with ``unique_id, ds, y``, or wide: one column per series)
             The training history. Many series train one global model.
+        X : pandas.Series or DataFrame, optional
+            Exogenous regressors known in advance, in the layout of ``y``: for a Series ``y``
+            a Series or DataFrame indexed by the same timestamps (one column per regressor);
+            for a long ``y`` a long DataFrame with the id and time columns and one column per
+            regressor (see :mod:`tsrnn.data.covariates`). Rows are matched by series and
+            timestamp, so X may also hold the future rows. Only models that use regressors
+            accept it (``RNNForecaster``); the others raise ValueError.
 
         Returns
         -------
         self
         """
-        return self._fit_panel(self._to_panel(y))
+        panel = self._to_panel(y)
+        if X is None:
+            return self._fit_panel(panel)
+        self._check_exog_supported()
+        return self._fit_panel(panel, X=X)
 
-    def _fit_panel(self, panel: Panel):
+    def _check_exog_supported(self):
+        if not self._supports_exog:
+            raise ValueError(
+                f"{type(self).__name__} does not use exogenous regressors X; fit and predict it without X "
+                "(RNNForecaster accepts X)"
+            )
+
+    def _fit_panel(self, panel: Panel, X=None):
         """Fit on an already validated panel (used by backtests, which slice panels directly)."""
-        self._fit(panel)
+        if X is None:
+            self._fit(panel)
+        else:
+            self._fit(panel, X=X)
         self.panel_ = panel
         return self
 
@@ -131,7 +154,7 @@ class BaseForecaster:
     def _default_h(self):
         return None
 
-    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None):
+    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -154,6 +177,12 @@ class BaseForecaster:
             "quantile": a quantile head's own forecasts (``RNNForecaster(quantiles=...)``).
         calibration_windows : int, optional
             Forecast origins per series for conformal calibration.
+        X : pandas.Series or DataFrame, optional
+            The regressors over the forecast period, for a model fitted with ``X``, in the
+            layout ``fit`` took them (rows matched by series and timestamp; extra rows are
+            ignored, so the ``X`` given to ``fit`` may simply extend into the future). With
+            ``y``, X must also cover y's history. Models that use no regressors raise
+            ValueError.
 
         Returns
         -------
@@ -171,6 +200,8 @@ class BaseForecaster:
         if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
             raise ValueError(f"h must be a positive integer, got {h!r}")
         h = int(h)
+        if X is not None:
+            self._check_exog_supported()
         if y is not None and ids is not None:
             raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
         if y is not None and not self._global:
@@ -184,7 +215,8 @@ class BaseForecaster:
             panel = panel.subset(positions)
         elif y is None:
             positions = np.arange(panel.n_series)
-        forecasts = np.asarray(self._predict(panel, h, positions), dtype=np.float64)
+        extra = {"X": X} if self._supports_exog else {}
+        forecasts = np.asarray(self._predict(panel, h, positions, **extra), dtype=np.float64)
         if forecasts.shape[:2] != (panel.n_series, h):
             raise RuntimeError(
                 f"{type(self).__name__}._predict returned shape {forecasts.shape}, expected ({panel.n_series}, {h})"
@@ -223,9 +255,9 @@ class BaseForecaster:
             raise ValueError(f"ids {unknown} were not seen in fit; the fitted series are {shown}")
         return np.array([lookup[i] for i in ids], dtype=np.int64)
 
-    def fit_predict(self, y, h=None, level=None):
-        """``fit(y)`` then ``predict(h, level=level)``."""
-        return self.fit(y).predict(h, level=level)
+    def fit_predict(self, y, h=None, level=None, X=None):
+        """``fit(y, X)`` then ``predict(h, level=level, X=X)``: X then spans the history and the forecast period."""
+        return self.fit(y, X=X).predict(h, level=level, X=X)
 
     # --------------------------------------------------------------- save/load
     def _save_state(self) -> tuple[dict, dict]:
