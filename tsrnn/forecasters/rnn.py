@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._threads import single_blas_thread
 from .._validation import check_positive_int
+from ..data.covariates import align_exog, calendar_features, calendar_names
 from ..data.transforms import SCALERS, difference, fit_scaler, scale, undifference, unscale
 from ..data.windows import BASELINES, WindowSampler, baseline_forecast, history_needed, season_choice, window_stats
 from .base import BaseForecaster, register
@@ -180,6 +181,225 @@ def _pad_left(series_list, length, dtype, edge=False):
     return out
 
 
+def _check_quantiles(quantiles) -> tuple:
+    """``quantiles`` as a sorted tuple of distinct floats in (0, 1)."""
+    bad = ValueError(f"quantiles={quantiles!r} must be a non-empty list of distinct numbers strictly between 0 and 1, "
+                     "e.g. [0.1, 0.5, 0.9]")  # fmt: skip
+    if isinstance(quantiles, (str, bytes)) or not hasattr(quantiles, "__iter__"):
+        raise bad
+    try:
+        q = [float(v) for v in quantiles]
+    except (TypeError, ValueError):
+        raise bad from None
+    if not q or len(set(q)) != len(q) or not all(0 < v < 1 for v in q):
+        raise bad
+    return tuple(sorted(q))
+
+
+class _HorizonPinball:
+    """Pinball loss of a head that emits ``horizon * Q`` values per step, step-major (``j * Q + k``).
+
+    The trainer wants targets of the output's shape, so the targets (and weights) arrive
+    repeated Q times along the last axis (``np.repeat(y, Q, axis=-1)``); this reads one
+    copy and hands :class:`tsrnn.nn.PinballLoss` the (..., horizon, Q) view. It is a plain
+    callable, so a model on a GPU evaluates it on host copies of the output.
+    """
+
+    def __init__(self, quantiles):
+        from ..nn import PinballLoss
+
+        self.pinball = PinballLoss(quantiles)
+        self.n_quantiles = len(quantiles)
+
+    def __call__(self, pred, target, weight=None):
+        shape = pred.shape[:-1] + (pred.shape[-1] // self.n_quantiles, self.n_quantiles)
+        y = np.asarray(target).reshape(shape)[..., 0]
+        w = None if weight is None else np.asarray(weight).reshape(shape)[..., 0]
+        value, dpred = self.pinball(pred.reshape(shape), y, w)
+        return value, dpred.reshape(pred.shape)
+
+
+def _level_text(level) -> str:
+    """A percent level as text: ``80`` rather than ``80.00000000000001``."""
+    v = round(float(level), 9)
+    return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+def _with_series_column(x, series):
+    """(B, T, I + 1) inputs: ``x`` with the series position of every row appended at every step."""
+    column = np.broadcast_to(np.asarray(series).astype(x.dtype)[:, None, None], (x.shape[0], x.shape[1], 1))
+    return np.concatenate([x, column], axis=2)
+
+
+def _covariate_inputs(covs, length, horizon, dtype):
+    """(n, length, horizon * K) inputs of the last ``length`` steps of every series from its covariates.
+
+    Parameters
+    ----------
+    covs : list of (n_i + horizon, K) arrays
+        Covariates of every history step and of the ``horizon`` steps after it.
+    length : int
+        Input steps (the window).
+    horizon : int
+
+    Returns
+    -------
+    (n, length, horizon * K) array
+        Step t of the window (position p of the series) holds the covariates of positions
+        p + 1 .. p + horizon, step after step, as :class:`tsrnn.data.windows.WindowSampler`
+        gives them in training; positions before the series' start are zeros.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    K = covs[0].shape[1]
+    need = length + horizon - 1
+    out = np.zeros((len(covs), length, horizon * K), dtype=dtype)
+    for i, c in enumerate(covs):
+        rows = np.zeros((need, K))
+        tail = c[-need:]
+        rows[need - len(tail) :] = tail
+        out[i] = sliding_window_view(rows, horizon, axis=0).transpose(0, 2, 1).reshape(length, horizon * K)
+    return out
+
+
+def _repeat_targets(batches, n_quantiles):
+    """The ``batches`` epoch generator with targets and weights repeated for a quantile head."""
+
+    def epoch():
+        for x, y, w in batches():
+            yield x, np.repeat(y, n_quantiles, axis=-1), None if w is None else np.repeat(w, n_quantiles, axis=-1)
+
+    return epoch
+
+
+class _CovariateRegressor:
+    """Recurrent layers and a dense head, with the covariates of the forecast steps fed to the head too.
+
+    The inputs of step t are ``[z_t, c_{t+1}, ..., c_{t+horizon}, series]``: the scaled
+    value, the K covariates of each step the forecast covers (step-major, ``horizon * K``
+    columns, as :class:`tsrnn.data.windows.WindowSampler` gives them) and, with an
+    embedding, one column holding the series' position. The recurrent layers read
+    ``[z_t, c_{t+1}, e_series]`` (``e_series`` the series' learned vector, D values); the
+    linear head reads ``[h_t, c_{t+1}, ..., c_{t+horizon}]``, so the forecast of step
+    t + j has the covariates of step t + j at hand directly (a regressor's linear effect
+    is one weight) while the state carries what the past covariates did. The embedding's
+    gradient is the recurrent layers' input gradient dx of its D columns, summed over the
+    steps. The trainer, the optimizer and ``state_dict`` see one model (CPU only).
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}
+    n_covariates : int
+        K.
+    horizon : int
+        Forecast steps whose covariates every input step holds.
+    hidden_size, output_size, num_layers : int
+    dtype : numpy dtype
+    seed : numpy.random.Generator, int or None
+    init : str
+    dropout : float
+    n_series : int
+        Rows of the embedding table.
+    embedding_dim : int
+        D; 0 for no embedding.
+    """
+
+    device = "cpu"
+
+    def __init__(self, cell, n_covariates, horizon, hidden_size, output_size, num_layers, dtype, seed, init, dropout,
+                 n_series, embedding_dim):  # fmt: skip
+        from ..nn import Embedding, Linear
+        from ..nn.model import make_recurrent
+
+        if isinstance(seed, np.random.Generator):
+            rnn_rng, head_rng, emb_rng = seed.spawn(3)
+        else:
+            rnn_rng, head_rng, emb_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+        self.n_covariates, self.horizon, self.dim = int(n_covariates), int(horizon), int(embedding_dim)
+        self.rnn = make_recurrent(cell, 1 + self.n_covariates + self.dim, hidden_size, num_layers, dtype, rnn_rng, init,
+                                  dropout=dropout)  # fmt: skip
+        self.head = Linear(hidden_size + self.horizon * self.n_covariates, output_size, dtype=dtype, seed=head_rng)
+        self.embedding = Embedding(n_series, self.dim, dtype=dtype, seed=emb_rng) if self.dim else None
+        if self.embedding is not None and not hasattr(self.embedding, "device"):
+            # Module.zero_grad and load_state_dict read ``device``, which Embedding does not set (CPU-only layer).
+            self.embedding.device = "cpu"
+        self.dtype = self.rnn.dtype
+        self.hidden_size = int(hidden_size)
+
+    @property
+    def input_size(self) -> int:
+        return 1 + self.horizon * self.n_covariates + (1 if self.dim else 0)
+
+    @property
+    def output_size(self) -> int:
+        return self.head.params["weight"].shape[0]
+
+    def _modules(self):
+        return [("rnn", self.rnn), ("head", self.head)] + ([("embedding", self.embedding)] if self.dim else [])
+
+    def forward(self, x, state=None):
+        B, T, _ = x.shape
+        K, F = self.n_covariates, self.horizon * self.n_covariates
+        parts = [x[:, :, : 1 + K]]
+        if self.dim:
+            vectors = self.embedding.forward(np.rint(x[:, 0, -1]).astype(np.int64))
+            parts.append(np.broadcast_to(vectors[:, None, :], (B, T, self.dim)))
+        h, state = self.rnn.forward(np.ascontiguousarray(np.concatenate(parts, axis=2), dtype=self.dtype), state)
+        self._shape = x.shape
+        head_in = np.concatenate([h, x[:, :, 1 : 1 + F]], axis=2) if F else h
+        return self.head.forward(np.ascontiguousarray(head_in, dtype=self.dtype)), state
+
+    __call__ = forward
+
+    def backward(self, dy, dstate=None):
+        """Gradients of the head, the layers and the embedding; returns dx, shaped like the inputs."""
+        K, F = self.n_covariates, self.horizon * self.n_covariates
+        d_head = self.head.backward(dy)
+        d_rnn = self.rnn.backward(np.ascontiguousarray(d_head[:, :, : self.hidden_size]), dstate)
+        dx = np.zeros(self._shape, dtype=d_rnn.dtype)
+        dx[:, :, : 1 + K] = d_rnn[:, :, : 1 + K]
+        dx[:, :, 1 : 1 + F] += d_head[:, :, self.hidden_size :]
+        if self.dim:
+            self.embedding.backward(d_rnn[:, :, 1 + K :].sum(axis=1))
+        return dx
+
+    def train(self, mode=True):
+        self.rnn.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        for _, module in self._modules():
+            module.zero_grad()
+
+    def parameters(self) -> list:
+        return [pair for _, module in self._modules() for pair in module.parameters()]
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(module.num_parameters for _, module in self._modules())
+
+    def state_dict(self) -> dict:
+        return {f"{name}.{k}": v for name, module in self._modules() for k, v in module.state_dict().items()}
+
+    def load_state_dict(self, state) -> None:
+        """Load :meth:`state_dict`'s arrays; on any mismatch (ValueError) the model is left as it was."""
+        names = [name for name, _ in self._modules()]
+        bad = [k for k in state if k.split(".", 1)[0] not in names]
+        if bad:
+            raise ValueError(f"state_dict has keys {bad}; expected names starting with {[n + '.' for n in names]}")
+        saved = self.state_dict()
+        try:
+            for name, module in self._modules():
+                module.load_state_dict({k[len(name) + 1 :]: v for k, v in state.items() if k.startswith(name + ".")})
+        except ValueError:
+            for name, module in self._modules():
+                module.load_state_dict({k[len(name) + 1 :]: v for k, v in saved.items() if k.startswith(name + ".")})
+            raise
+
+
 @register
 class RNNForecaster(BaseForecaster):
     """Global recurrent forecaster (LSTM, GRU or vanilla RNN) for one or many series.
@@ -327,6 +547,48 @@ class RNNForecaster(BaseForecaster):
         Where the network trains: "cuda" keeps parameters, optimizer state and activations
         on an NVIDIA GPU for the whole fit (error when numba finds none); "auto" uses a GPU
         when there is one. Forecasts come back as pandas either way.
+    quantiles : list of float, optional
+        Q quantile levels in (0, 1), e.g. ``[0.1, 0.5, 0.9]``: the head then emits
+        ``horizon * Q`` values per step, read as (horizon, Q), and trains on the pinball loss
+        (``loss`` is not used). Every transform in front of the network (log, per-series or
+        window scaling, the baseline, which shifts all Q outputs alike) is increasing, so the
+        quantiles of the scaled residual map onto quantiles of the data. At prediction the Q
+        outputs of every step are sorted (no quantile crossing; an ensemble first takes the
+        median of its members per quantile). The point forecast is the 0.5 quantile when
+        ``quantiles`` holds it, else the median of the Q outputs. ``predict(level=L)`` then
+        defaults to ``interval_method="quantile"``: the bounds of level L are the learned
+        quantiles ``(100 - L) / 200`` and ``(100 + L) / 200`` (80: 0.1 and 0.9; 95: 0.025 and
+        0.975), which must be among ``quantiles`` (else ValueError naming them; no
+        interpolation). ``interval_method="conformal"`` stays available. Needs
+        ``strategy="direct"`` and no differencing (a running sum of quantiles is not a
+        quantile of the sum).
+    calendar_features : bool, default False
+        Feed calendar features of the forecast steps: sine and cosine of the hour of day,
+        day of week and month of year, those cycles longer than the sampling step
+        (:func:`tsrnn.data.covariates.calendar_features`; hourly data: 6 features). Needs
+        timestamps (not an integer axis) with a sub-yearly frequency.
+    series_embedding : int, optional
+        D: give every series of a global model a learned vector of D values
+        (:class:`tsrnn.nn.Embedding`) as extra input at every step, trained with the network
+        (its gradient is the recurrent layers' input gradient of those columns). ``predict``
+        then only forecasts series seen in ``fit``.
+
+    Covariates (regressors ``X`` given to ``fit``, calendar features, the series vector)
+    follow the direct strategy's forking sequences: input step t forecasts steps
+    t + 1 .. t + horizon. The recurrent layers read ``[y_t, c_{t+1}, e]`` (the scaled value,
+    the K covariates of the next step, the series vector), so the state follows what the
+    covariates have done; the linear head reads ``[h_t, c_{t+1}, ..., c_{t+horizon}]``, the
+    hidden state and the covariates of every step it forecasts (``horizon * K`` values), as
+    MQ-RNN's decoder reads the future covariates. Feeding them to the head rather than only
+    to the layers matters: a state of ``hidden_size`` values cannot carry ``horizon * K``
+    future values through its nonlinearity, while the head gives the regressor of step
+    t + j a direct weight (on y = 3 x + noise, a GRU with 16 units fed the future X only
+    through its inputs did not beat the model without X). Regressors are standardized per
+    column with the mean and standard deviation of the training rows (``exog_stats_``);
+    calendar features are already in [-1, 1]. ``predict`` therefore needs ``X`` at the
+    ``horizon`` timestamps after every series' end, whatever ``h``, and the history's
+    regressors (those stored from ``fit``, or from ``X`` when ``y`` is given). Covariates need
+    ``strategy="direct"``, ``training="windows"`` and the CPU.
 
     Attributes
     ----------
@@ -349,6 +611,14 @@ class RNNForecaster(BaseForecaster):
         "window" scaler, whose statistics belong to each window).
     best_epoch_ : int
         Epoch whose weights were kept (of the first member).
+    quantiles_ : tuple of float or None
+        The sorted quantile levels of the head (None: a point head).
+    exog_names_ : list of str or None
+        Regressor columns of the ``X`` given to ``fit`` (None: fitted without X).
+    exog_stats_ : (2, k) array or None
+        Mean and standard deviation of every regressor over the training rows.
+    calendar_names_ : list of str
+        The calendar features fed (empty unless ``calendar_features``).
 
     Examples
     --------
@@ -360,6 +630,8 @@ class RNNForecaster(BaseForecaster):
     >>> f.predict().index[0]
     Timestamp('2024-01-09 08:00:00')
     """
+
+    _supports_exog = True
 
     def __init__(
         self,
@@ -404,6 +676,9 @@ class RNNForecaster(BaseForecaster):
         sort=False,
         warm_start=False,
         device="cpu",
+        quantiles=None,
+        calendar_features=False,
+        series_embedding=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -446,6 +721,9 @@ class RNNForecaster(BaseForecaster):
         self.sort = sort
         self.warm_start = warm_start
         self.device = device
+        self.quantiles = quantiles
+        self.calendar_features = calendar_features
+        self.series_embedding = series_embedding
 
     @classmethod
     def _test_params(cls):
@@ -526,11 +804,48 @@ class RNNForecaster(BaseForecaster):
         check_positive_int(self.lr_patience, "lr_patience")
         if self.windows_per_epoch is not None:
             check_positive_int(self.windows_per_epoch, "windows_per_epoch")
+        self._check_probabilistic_and_covariate_params()
         return cell
+
+    def _check_probabilistic_and_covariate_params(self):
+        self.quantiles_ = None if self.quantiles is None else _check_quantiles(self.quantiles)
+        if self.quantiles_ is not None:
+            if self.strategy != "direct":
+                raise ValueError(f"quantiles need strategy='direct' (one head emits every step's quantiles), got "
+                                 f"strategy={self.strategy!r}")  # fmt: skip
+            if self.difference or self.seasonal_difference:
+                raise ValueError(
+                    f"quantiles cannot be combined with difference={self.difference!r} or seasonal_difference="
+                    f"{self.seasonal_difference!r}: integrating per-step quantiles does not give quantiles of the "
+                    "series; use the default window scaler and baseline instead"
+                )
+        if not isinstance(self.calendar_features, (bool, np.bool_)):
+            raise ValueError(f"calendar_features must be True or False, got {self.calendar_features!r}")
+        if self.series_embedding is not None:
+            check_positive_int(self.series_embedding, "series_embedding")
+
+    def _check_covariate_strategy(self, what):
+        from ..kernels.cuda._device import resolve_device
+
+        if resolve_device(self.device) != "cpu":
+            raise ValueError(f"covariates ({what}) run on the CPU only; use device='cpu' (got device={self.device!r})")
+        if self.strategy != "direct" or self.training != "windows":
+            raise ValueError(f"covariates ({what}) need strategy='direct' and training='windows' (those of every "
+                             f"forecast step enter the window's inputs), got strategy={self.strategy!r}, "
+                             f"training={self.training!r}")  # fmt: skip
 
     @property
     def _out_size(self):
         return self.horizon if self.strategy == "direct" else 1
+
+    @property
+    def _n_quantiles(self):
+        return len(self.quantiles_) if getattr(self, "quantiles_", None) else 1
+
+    @property
+    def _n_covariates(self):
+        """K: regressors plus calendar features per step."""
+        return len(getattr(self, "exog_names_", None) or []) + len(getattr(self, "calendar_names_", None) or [])
 
     @property
     def _np_dtype(self):
@@ -579,7 +894,7 @@ class RNNForecaster(BaseForecaster):
         return np.log(values)
 
     # -------------------------------------------------------------------- fit
-    def _fit(self, panel):
+    def _fit(self, panel, X=None):
         cell = self._check_params()
         if self.log is True and np.any(panel.values <= 0):
             raise ValueError(
@@ -628,11 +943,13 @@ class RNNForecaster(BaseForecaster):
         train_vals, train_ptr = _csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
         z = scale(dvals, dptr, stats)
+        self.n_series_ = panel.n_series
+        covariates = self._fit_covariates(panel, X, dptr)
 
         rng = np.random.default_rng(self.random_state)
         seeds = rng.spawn(2 * int(self.n_ensemble))
         previous = getattr(self, "models_", None) if self.warm_start else None
-        val_set = self._validation_set(z, dptr, lengths) if val else None
+        val_set = self._validation_set(z, dptr, lengths, covariates) if val else None
         models, frames, best_epochs = [], [], []
         with single_blas_thread():
             for i, window in enumerate(windows):
@@ -644,7 +961,7 @@ class RNNForecaster(BaseForecaster):
                         warnings.warn("warm_start: the previous weights do not fit the new architecture; starting "
                                       "fresh", UserWarning, stacklevel=3)  # fmt: skip
                 history, best_epoch = self._train_member(model, window, z, dptr, train_len, val_set, seeds[2 * i + 1],
-                                                         member=i)  # fmt: skip
+                                                         member=i, covariates=covariates)  # fmt: skip
                 if len(windows) > 1:
                     history.insert(0, "member", i)
                 models.append(model)
@@ -662,10 +979,56 @@ class RNNForecaster(BaseForecaster):
     def _new_model(self, cell, seed=None):
         from ..nn import RecurrentRegressor
 
-        return RecurrentRegressor(cell, 1, self.hidden_size, self._out_size, self.num_layers, dtype=self._np_dtype,
+        out = self._out_size * self._n_quantiles
+        if self._n_covariates or self.series_embedding:
+            return _CovariateRegressor(cell, self._n_covariates, self.horizon, self.hidden_size, out, self.num_layers,
+                                       self._np_dtype, seed, self.init, self.dropout, self.n_series_,
+                                       int(self.series_embedding or 0))  # fmt: skip
+        return RecurrentRegressor(cell, 1, self.hidden_size, out, self.num_layers, dtype=self._np_dtype,
                                   seed=seed, init=self.init, dropout=self.dropout, device=self.device)  # fmt: skip
 
-    def _train_member(self, model, window, z, dptr, train_len, val_set, shuffle_rng, member=0):
+    def _fit_covariates(self, panel, X, dptr):
+        """(N', K) covariates at every position of the model-space series (CSR ``dptr``), or None.
+
+        Sets ``exog_names_``, ``exog_stats_``, ``exog_history_`` (the raw regressors of the
+        fitted history, kept for ``predict``) and ``calendar_names_``.
+        """
+        self.exog_names_ = self.exog_stats_ = self.exog_history_ = None
+        self.calendar_names_ = []
+        uses = [what for what, on in (("regressors X", X is not None), ("calendar_features", self.calendar_features),
+                                      ("series_embedding", self.series_embedding)) if on]  # fmt: skip
+        if uses:
+            self._check_covariate_strategy(" and ".join(uses))
+        cols = []
+        if X is not None:
+            history, self.exog_names_ = align_exog(panel, X)
+            val = int(self.val_size or 0)
+            ptr = panel.indptr
+            rows = np.concatenate([np.arange(ptr[i], ptr[i + 1] - val) for i in range(panel.n_series)])
+            train = history[rows] if rows.size else history
+            std = train.std(axis=0)
+            self.exog_stats_ = np.stack([train.mean(axis=0), np.where(std > 0, std, 1.0)])
+            self.exog_history_ = history
+            cols.append((history - self.exog_stats_[0]) / self.exog_stats_[1])
+        if self.calendar_features:
+            axis = panel.axis
+            self.calendar_names_ = calendar_names(axis.kind, axis.freq)
+            if not self.calendar_names_:
+                raise ValueError(
+                    f"calendar_features=True needs timestamps with a sub-yearly frequency (hourly, daily, weekly, "
+                    f"monthly, ...); this data has a {axis.kind!r} axis with frequency {axis.freq!r}, which has no "
+                    "hour, day-of-week or month cycle"
+                )
+            cols.append(np.concatenate([calendar_features(axis.history(i), axis.kind, axis.freq)
+                                        for i in range(panel.n_series)]))  # fmt: skip
+        if not cols:
+            return None
+        covariates = np.concatenate(cols, axis=1)
+        # Differencing drops the first values of every series: keep the rows of those that remain.
+        ends, kept = panel.indptr[1:], np.diff(dptr)
+        return covariates[np.concatenate([np.arange(e - k, e) for e, k in zip(ends, kept)])]
+
+    def _train_member(self, model, window, z, dptr, train_len, val_set, shuffle_rng, member=0, covariates=None):
         from ..nn import SGD, Adam, TBPTTTrainer, get_loss
 
         params = model.parameters()
@@ -674,18 +1037,21 @@ class RNNForecaster(BaseForecaster):
         else:
             opt = Adam(params, lr=self.lr, weight_decay=self.weight_decay,
                        decoupled_weight_decay=self.optimizer == "adamw")  # fmt: skip
-        loss = get_loss(self.loss)
+        loss = get_loss(self.loss) if self.quantiles_ is None else _HorizonPinball(self.quantiles_)
         out = self._out_size
         if self.training == "windows":
             trainer = TBPTTTrainer(model, loss, opt, mode="windows", clip_norm=self.clip_norm)
             sampler = WindowSampler(z, dptr, window, out, self.step, ends=train_len, target_steps=self.target_steps,
                                     scaling="window" if self.scaler == "window" else None,
-                                    season_length=self._window_seasons(window), baseline=self.baseline)  # fmt: skip
+                                    season_length=self._window_seasons(window), baseline=self.baseline,
+                                    covariates=covariates)  # fmt: skip
             batches, n_batches = self._window_batches(sampler, shuffle_rng)
         else:
             trainer = TBPTTTrainer(model, loss, opt, mode="stateful", k=self.tbptt or window,
                                    clip_norm=self.clip_norm)  # fmt: skip
             batches, n_batches = self._stream_batches(z, dptr, train_len, out, window, shuffle_rng, trainer)
+        if self.quantiles_ is not None:
+            batches = _repeat_targets(batches, self._n_quantiles)
         return self._train_loop(model, trainer, opt, batches, n_batches, val_set, loss, window, member)
 
     def _window_batches(self, sampler, rng):
@@ -693,10 +1059,16 @@ class RNNForecaster(BaseForecaster):
         dtype = self._np_dtype
         per_epoch = n if self.windows_per_epoch is None else min(n, int(self.windows_per_epoch))
 
+        embed = bool(self.series_embedding)
+
         def epoch():
             order = rng.permutation(n)[:per_epoch]
             for b in range(0, order.size, self.batch_size):
-                yield sampler.gather(order[b : b + self.batch_size], dtype)
+                idx = order[b : b + self.batch_size]
+                x, y, w = sampler.gather(idx, dtype)
+                if embed:
+                    x = _with_series_column(x, sampler.series[idx])
+                yield x, y, w
 
         return epoch, -(-per_epoch // self.batch_size)
 
@@ -728,9 +1100,14 @@ class RNNForecaster(BaseForecaster):
 
         return epoch, -(-use.size // self.batch_size)
 
-    def _validation_set(self, z, dptr, lengths):
-        """Forecast origins inside the held-out tail of every series, ``horizon`` apart."""
-        histories, targets = [], []
+    def _validation_set(self, z, dptr, lengths, covariates=None):
+        """Forecast origins inside the held-out tail of every series, ``horizon`` apart.
+
+        Returns ``(histories, targets, covariates, series)``: the covariates of every
+        history and of the ``horizon`` steps after it (None without covariates), and the
+        series position of every origin.
+        """
+        histories, targets, covs, series = [], [], [], []
         for i in range(dptr.size - 1):
             n = lengths[i]
             s = z[dptr[i] : dptr[i] + n]
@@ -739,16 +1116,23 @@ class RNNForecaster(BaseForecaster):
                     continue
                 histories.append(s[:origin])
                 targets.append(s[origin : origin + self.horizon])
+                series.append(i)
+                if covariates is not None:
+                    covs.append(covariates[dptr[i] : dptr[i] + origin + self.horizon])
         if not histories:
             return None
-        return histories, np.stack(targets)
+        return histories, np.stack(targets), (covs if covariates is not None else None), np.array(series, np.int64)
 
     def _val_loss(self, model, window, val_set, loss):
         """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
-        pred, loc, scale_ = self._forecast_member(model, window, val_set[0], self.horizon)
+        ids = val_set[3] if self.series_embedding else None
+        pred, loc, scale_ = self._forecast_member(model, window, val_set[0], self.horizon, val_set[2], ids)
         dtype = self._np_dtype
-        pred = ((pred - loc) / scale_).astype(dtype)
         target = ((val_set[1] - loc) / scale_).astype(dtype)
+        if self.quantiles_ is not None:
+            pred = ((pred - loc[..., None]) / scale_[..., None]).astype(dtype)
+            return float(loss.pinball(pred, target)[0])
+        pred = ((pred - loc) / scale_).astype(dtype)
         return float(loss(pred, target)[0])
 
     def _train_loop(self, model, trainer, opt, batches, n_batches, val_set, loss, window, member=0):
@@ -812,7 +1196,7 @@ class RNNForecaster(BaseForecaster):
         return pd.DataFrame(rows, columns=["epoch", "train_loss", "val_loss", "lr", "seconds"]), best_epoch
 
     # ---------------------------------------------------------------- predict
-    def _forecast_member(self, model, window, histories, h):
+    def _forecast_member(self, model, window, histories, h, covs=None, series=None):
         """One network's forecasts in the series-scaled (and differenced) space.
 
         Parameters
@@ -823,10 +1207,14 @@ class RNNForecaster(BaseForecaster):
         histories : list of 1-D arrays
             Series-scaled history of every series to forecast from.
         h : int
+        covs : list of (n_i + horizon, K) arrays, optional
+            Covariates of every history step and of the ``horizon`` steps after it.
+        series : (n,) int array, optional
+            Series positions, for ``series_embedding``.
 
         Returns
         -------
-        pred : (n, h) float64 array
+        pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted)
         loc, scale : (n, 1) arrays
             Statistics of each input window (0 and 1 unless ``scaler="window"``).
         """
@@ -852,7 +1240,18 @@ class RNNForecaster(BaseForecaster):
         if self.baseline == "seasonal_naive" and len(seasons) > 1:
             # Each series' whole history picks its season, as every training window's history did.
             chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
-        out, state = model.forward(x[:, :, None])
+        inputs = x[:, :, None]
+        if covs is not None:
+            inputs = np.concatenate([inputs, _covariate_inputs(covs, length, self.horizon, dtype)], axis=2)
+        if series is not None:
+            inputs = _with_series_column(inputs, series)
+        out, state = model.forward(inputs)
+        if self.quantiles_ is not None:
+            pred = out[:, -1, :].reshape(n, self.horizon, -1)[:, :h].astype(np.float64)
+            if self.baseline is not None:
+                pred += baseline_forecast(full, self.horizon, seasons, self.baseline, last_only=True, window=length,
+                                          chosen=chosen)[:, :h, None]  # fmt: skip
+            return pred * scale_[..., None] + loc[..., None], loc, scale_
         if self.strategy == "direct":
             pred = out[:, -1, :h].astype(np.float64)
             if self.baseline is not None:
@@ -881,7 +1280,7 @@ class RNNForecaster(BaseForecaster):
                     nxt = step_out[:, -1, 0].astype(np.float64)
         return pred * scale_ + loc, loc, scale_
 
-    def _predict(self, panel, h, positions=None):
+    def _predict(self, panel, h, positions=None, X=None):
         if self.strategy == "direct" and h > self.horizon:
             raise ValueError(
                 f"h={h} is beyond the model's horizon={self.horizon}; refit with a larger horizon or strategy='recursive'"
@@ -890,28 +1289,136 @@ class RNNForecaster(BaseForecaster):
         stats = fit_scaler(self._series_scaler, dvals, dptr)
         z = scale(dvals, dptr, stats)
         histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
+        covs = self._predict_covariates(panel, positions, X, np.diff(dptr))
+        series = self._series_positions(panel, positions) if self.series_embedding else None
         forecasts = []
         with single_blas_thread():
             for model, window in zip(self.models_, self.windows_):
-                pred, _, _ = self._forecast_member(model, window, histories, h)
+                pred, _, _ = self._forecast_member(model, window, histories, h, covs, series)
                 pred = self._undiff(unscale(pred, stats), tails)
                 if self.log_:
                     with np.errstate(over="ignore"):
                         pred = np.exp(pred)
                 forecasts.append(pred)
-        return forecasts[0] if len(forecasts) == 1 else np.median(forecasts, axis=0)
+        result = forecasts[0] if len(forecasts) == 1 else np.median(forecasts, axis=0)
+        if self.quantiles_ is None:
+            return result
+        # Median per quantile across members first, then sort: the Q outputs of a step never cross.
+        result = np.sort(result, axis=-1)
+        self._last_quantiles = (panel, h, result)
+        if 0.5 in self.quantiles_:
+            return result[:, :, self.quantiles_.index(0.5)]
+        return np.median(result, axis=-1)
+
+    def _predict_covariates(self, panel, positions, X, lengths):
+        """Covariates of every series to forecast: a list of (lengths[i] + horizon, K) arrays, or None.
+
+        Regressors of the history come from ``fit`` for fitted series (``positions``), from
+        ``X`` for new history; those of the ``horizon`` steps after every series' end from ``X``.
+        """
+        uses_x = bool(self.exog_names_)
+        if X is not None and not uses_x:
+            raise ValueError("X was given to predict, but the model was fitted without regressors; refit with "
+                             "fit(y, X=...) to use them, or predict without X")  # fmt: skip
+        if uses_x and X is None:
+            raise ValueError(f"the model was fitted with regressors {self.exog_names_}: predict needs X with their "
+                             f"values at the {self.horizon} timestamps after the end of every series")  # fmt: skip
+        if not uses_x and not self.calendar_names_:
+            return None
+        S, hz, axis = panel.n_series, self.horizon, panel.axis
+        parts = [[] for _ in range(S)]
+        if uses_x:
+            try:
+                future, _ = align_exog(panel, X, h=hz, names=self.exog_names_)
+                if positions is None:
+                    history, _ = align_exog(panel, X, names=self.exog_names_)
+            except ValueError as exc:
+                raise ValueError(f"{exc}. predict needs X at the {hz} timestamps after every series' end (the model's "
+                                 f"horizon, whatever h){'' if positions is not None else ', and over the history of y'}"
+                                 ) from None  # fmt: skip
+            mean, std = self.exog_stats_
+            fitted_ptr = self.panel_.indptr
+            for row in range(S):
+                if positions is None:
+                    past = history[panel.indptr[row] : panel.indptr[row + 1]]
+                else:
+                    p = int(positions[row])
+                    past = self.exog_history_[fitted_ptr[p] : fitted_ptr[p + 1]]
+                    if len(past) != panel.lengths[row]:
+                        raise RuntimeError(f"stored regressors of series {panel.ids[row]!r} ({len(past)} rows) do not "
+                                           f"match its history ({int(panel.lengths[row])} values)")  # fmt: skip
+                parts[row].append((np.concatenate([past, future[row]]) - mean) / std)
+        if self.calendar_names_:
+            for row in range(S):
+                stamps = axis.history(row).append(axis.future(row, hz))
+                parts[row].append(calendar_features(stamps, axis.kind, axis.freq))
+        return [np.concatenate(p, axis=1)[-(int(n) + hz) :] for p, n in zip(parts, lengths)]
+
+    def _series_positions(self, panel, positions):
+        """Positions of the panel's series among the fitted ones (for ``series_embedding``)."""
+        if positions is not None:
+            return np.asarray(positions, dtype=np.int64)
+        lookup = {k: i for i, k in enumerate(self.panel_.ids)}
+        unknown = [k for k in panel.ids if k not in lookup]
+        if unknown:
+            raise ValueError(f"series_embedding: the series {unknown[:10]} were not seen in fit, so they have no "
+                             "learned vector; forecast only fitted series or refit")  # fmt: skip
+        return np.array([lookup[k] for k in panel.ids], dtype=np.int64)
+
+    # -------------------------------------------------------------- intervals
+    def _interval_methods(self):
+        return ("quantile", "conformal") if self.quantiles is not None else ("conformal",)
+
+    def _predict_intervals(self, panel, h, positions, point, levels, method, windows):
+        if method == "quantile" and self.quantiles is None:
+            raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
+                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals; or use interval_method='conformal'")  # fmt: skip
+        chosen = self._interval_methods()[0] if method is None else method
+        if chosen == "conformal" and self.exog_names_:
+            raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
+                             "regressors X; fit it with quantiles=[...] and use interval_method='quantile'")  # fmt: skip
+        return super()._predict_intervals(panel, h, positions, point, levels, method, windows)
+
+    def _model_intervals(self, panel, h, positions, point, levels, method):
+        """Bounds of every level from the quantile head: quantiles (100 - L) / 200 and (100 + L) / 200."""
+        q = np.asarray(self.quantiles_)
+        columns = []
+        for level in levels:
+            lo, hi = (100.0 - level) / 200.0, (100.0 + level) / 200.0
+            found = [np.flatnonzero(np.isclose(q, v, rtol=0, atol=1e-9)) for v in (lo, hi)]
+            if not all(f.size for f in found):
+                pairs = [v for v in q if v < 0.5 and np.isclose(q, 1 - v, rtol=0, atol=1e-9).any()]
+                offered = [_level_text(100 * (1 - 2 * v)) for v in pairs]
+                raise ValueError(
+                    f"level={_level_text(level)} needs the quantiles {lo:g} and {hi:g}, but the model was fitted with "
+                    f"quantiles={list(self.quantiles_)} (levels it can give: {offered}); refit with those quantiles "
+                    "or use interval_method='conformal'"
+                )
+            columns.append((int(found[0][0]), int(found[1][0])))
+        cached = getattr(self, "_last_quantiles", None)
+        if cached is None or cached[0] is not panel or cached[1] != h:
+            self._predict(panel, h, positions)
+        quantiles = self._last_quantiles[2]
+        self._last_quantiles = None
+        lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
+        hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
+        return lo, hi
 
     # -------------------------------------------------------------- save/load
     def _save_state(self):
         header = {"best_epoch": int(self.best_epoch_), "n_series": int(self.n_series_),
                   "history_columns": list(self.history_.columns), "seasons": [int(m) for m in self.seasons_],
-                  "log": bool(self.log_), "windows": [int(w) for w in self.windows_]}  # fmt: skip
+                  "log": bool(self.log_), "windows": [int(w) for w in self.windows_],
+                  "exog_names": self.exog_names_, "calendar_names": list(self.calendar_names_)}  # fmt: skip
         arrays = {}
         for i, model in enumerate(self.models_):
             prefix = "model." if i == 0 else f"member{i}."
             arrays.update({f"{prefix}{k}": v for k, v in model.state_dict().items()})
         arrays.update({f"history.{c}": self.history_[c].to_numpy() for c in self.history_.columns})
         arrays["scaler_stats"] = self.scaler_stats_
+        if self.exog_names_:
+            arrays["exog.stats"] = self.exog_stats_
+            arrays["exog.history"] = self.exog_history_
         return header, arrays
 
     @classmethod
@@ -928,6 +1435,14 @@ class RNNForecaster(BaseForecaster):
         self.season_length_ = self.seasons_[0]
         self.log_ = bool(header.get("log", False))
         self.windows_ = [int(w) for w in header.get("windows", [self.window])]
+        self.n_series_ = int(header["n_series"])
+        self.exog_names_ = header.get("exog_names") or None
+        self.calendar_names_ = list(header.get("calendar_names") or [])
+        self.exog_stats_ = arrays["exog.stats"] if self.exog_names_ else None
+        self.exog_history_ = arrays["exog.history"] if self.exog_names_ else None
+        if self.exog_names_ and self.exog_stats_.shape != (2, len(self.exog_names_)):
+            raise ValueError(f"the file's regressor statistics have shape {self.exog_stats_.shape}; expected "
+                             f"(2, {len(self.exog_names_)})")  # fmt: skip
         models = []
         for i in range(len(self.windows_)):
             prefix = "model." if i == 0 else f"member{i}."
