@@ -173,3 +173,16 @@ def test_embedding_forward_backward():
     assert not e.grads["weight"][[0, 2]].any()
     with pytest.raises(ValueError, match=r"ids must lie in \[0, 4\), got values from 0 to 4"):
         e.forward(np.array([0, 4]))
+
+
+def test_embedding_zero_grad_and_state_dict_round_trip():
+    from tsrnn.nn.embedding import Embedding
+
+    e = Embedding(4, 3, dtype=np.float64, seed=0)
+    e.forward(np.array([2]))
+    e.backward(np.ones((1, 3)))
+    e.zero_grad()
+    assert not e.flat_grads.any()
+    f = Embedding(4, 3, dtype=np.float64, seed=1)
+    f.load_state_dict(e.state_dict())
+    np.testing.assert_array_equal(f.params["weight"], e.params["weight"])

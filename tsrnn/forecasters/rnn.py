@@ -320,9 +320,6 @@ class _CovariateRegressor:
                                   dropout=dropout)  # fmt: skip
         self.head = Linear(hidden_size + self.horizon * self.n_covariates, output_size, dtype=dtype, seed=head_rng)
         self.embedding = Embedding(n_series, self.dim, dtype=dtype, seed=emb_rng) if self.dim else None
-        if self.embedding is not None and not hasattr(self.embedding, "device"):
-            # Module.zero_grad and load_state_dict read ``device``, which Embedding does not set (CPU-only layer).
-            self.embedding.device = "cpu"
         self.dtype = self.rnn.dtype
         self.hidden_size = int(hidden_size)
 

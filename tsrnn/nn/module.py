@@ -47,6 +47,9 @@ class Module:
     """
 
     dtype: np.dtype
+    #: Where the parameters live; layers with a ``device=`` argument set it, every other
+    #: module (Linear, Embedding, ...) is a host module unless moved.
+    device: str = "cpu"
 
     def _allocate(self, specs, dtype) -> None:
         self.dtype = check_dtype(dtype)
