@@ -109,6 +109,17 @@ def test_backtest_with_levels_and_interval_metrics():
         evaluate(backtest(Naive(), data, horizon=3), metrics=["coverage"])
 
 
+def test_evaluate_pinball_of_interval_bounds_by_hand():
+    cv = pd.DataFrame({
+        "unique_id": ["a"] * 2, "cutoff": [0, 0], "ds": [1, 2], "y": [10.0, 10.0], "M": [10.0, 10.0],
+        "M-lo-80": [8.0, 11.0], "M-hi-80": [12.0, 13.0],
+    })  # fmt: skip
+    board = evaluate(cv, metrics=["mae", "pinball"])
+    # q=0.1 bound: errors y-f = 2, -1 -> 0.1*2, 0.9*1; q=0.9 bound: y-f = -2, -3 -> 0.1*2, 0.1*3.
+    want = np.mean([np.mean([0.2, 0.9]), np.mean([0.2, 0.3])])
+    assert board.set_index("model").loc["M", "pinball_80"] == pytest.approx(want)
+
+
 def test_msis_by_hand():
     y = np.array([3.0, 5.0, 1.0])
     lo = np.array([2.0, 2.0, 2.0])

@@ -363,7 +363,7 @@ def _order_key(panel):
 
 
 _INTERVAL_COL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
-_INTERVAL_METRICS = ("coverage", "width", "msis")
+_INTERVAL_METRICS = ("coverage", "width", "msis", "pinball")
 
 
 def _interval_levels(columns):
@@ -385,8 +385,10 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
         Output of :func:`backtest`.
     metrics : sequence of str
         Point metrics from :data:`tsrnn.metrics.METRICS` (e.g. "mae", "rmse", "smape",
-        "mase", "rmsse"), and, for backtests run with ``level=``, "coverage", "width" and
-        "msis", reported per level as ``coverage_80``, ``width_80``, ``msis_80``...
+        "mase", "rmsse"), and, for backtests run with ``level=``, "coverage", "width",
+        "msis" and "pinball", reported per level as ``coverage_80``, ``width_80``,
+        ``msis_80``, ``pinball_80``... ("pinball": the mean pinball loss of the two bounds
+        read as the quantiles ``(100 - L) / 200`` and ``(100 + L) / 200`` of level L).
     y : pandas object, optional
         The history given to the backtest; needed by scaled metrics (mase, rmsse, msis),
         whose scale is computed on each fold's training data only.
@@ -400,7 +402,7 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
     -------
     pandas.DataFrame
     """
-    from .metrics import coverage, get_metric, interval_width, msis
+    from .metrics import coverage, get_metric, interval_width, msis, pinball
 
     if by not in ("model", "series"):
         raise ValueError(f"by={by!r} is not known; expected 'model' or 'series'")
@@ -453,6 +455,9 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
                         row[f"{m}_{lv}"] = coverage(actual, lo, hi)
                     elif m == "width":
                         row[f"{m}_{lv}"] = interval_width(lo, hi)
+                    elif m == "pinball":
+                        alpha = (100.0 - float(lv)) / 200.0
+                        row[f"{m}_{lv}"] = pinball(actual, np.stack([lo, hi], axis=-1), [alpha, 1.0 - alpha])
                     else:
                         row[f"{m}_{lv}"] = msis(actual, lo, hi, y_train=train, season_length=season_length,
                                                 level=float(lv))  # fmt: skip
