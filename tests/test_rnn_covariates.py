@@ -221,3 +221,25 @@ def test_save_load_round_trip_with_x_calendar_embedding_and_quantiles(tmp_path):
     np.testing.assert_array_equal(g.exog_stats_, f.exog_stats_)
     pd.testing.assert_frame_equal(f.predict(X=X, level=80), g.predict(X=X, level=80))
     pd.testing.assert_frame_equal(f.predict(y=df, X=X), g.predict(y=df, X=X))
+
+
+def test_backtest_passes_x_to_the_models_that_use_it():
+    from tsrnn.backtest import backtest, evaluate
+
+    y, X = driven_series()
+    kw = dict(cell="gru", hidden_size=16, window=24, horizon=24, season_length=24, baseline=None, epochs=12,
+              windows_per_epoch=2000, lr=2e-2, random_state=0)  # fmt: skip
+    models = [RNNForecaster(alias="with_x", **kw), SeasonalNaive(24)]
+    cv = backtest(models, y, horizon=24, n_windows=2, X=X)
+    assert cv.error.eq("").all(), cv.error.unique()
+    board = evaluate(cv, metrics=["mae"]).set_index("model")
+    # The RNN reads x over each forecast day, SeasonalNaive cannot (it runs without X): y = 3x + noise.
+    assert board.loc["with_x", "mae"] * 3 < board.loc["SeasonalNaive", "mae"], board
+    # Each fold saw only the rows up to its cutoff: refitting by hand on the first fold gives the same forecast.
+    cut = len(y) - 48
+    by_hand = RNNForecaster(alias="with_x", **kw).fit(y[:cut], X=X[:cut]).predict(24, X=X)
+    first = cv[cv.cutoff == cv.cutoff.min()]
+    np.testing.assert_allclose(first["with_x"].to_numpy(), by_hand.to_numpy(), rtol=1e-6)
+    # An X that stops short of a fold's horizon is that model's error, reported per row like any failure.
+    short = backtest(RNNForecaster(**{**kw, "epochs": 1}), y, horizon=24, n_windows=1, X=X.iloc[:-5])
+    assert short["GRU"].isna().all() and short.error.str.contains("X has no").all(), short.error.unique()

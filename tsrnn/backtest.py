@@ -57,7 +57,7 @@ def _slice_panel(panel: Panel, starts, stops, positions=None) -> Panel:
         values=np.concatenate(parts) if parts else panel.values[:0],
         indptr=indptr,
         axis=axis,
-        kind="long",
+        kind=panel.kind,  # the layout y came in: X given to backtest is read in the same layout
         name=panel.name,
         columns=panel.columns,
     )
@@ -74,17 +74,18 @@ def _build(spec):
     return cls(**params)
 
 
-def _forecast(model, train, horizon, levels, interval_method):
+def _forecast(model, train, horizon, levels, interval_method, X=None):
     """(S, horizon, C) forecasts of a fitted model: the point forecast, then interval bounds if ``levels``."""
     positions = np.arange(train.n_series)
-    point = np.asarray(model._predict(train, horizon, positions), dtype=np.float64)[:, :horizon]
+    extra = {"X": X} if X is not None else {}
+    point = np.asarray(model._predict(train, horizon, positions, **extra), dtype=np.float64)[:, :horizon]
     if not levels:
         return point[:, :, None]
     lo, hi = model._predict_intervals(train, horizon, positions, point, levels, interval_method, None)
     return stack_intervals(point, lo, hi, levels)
 
 
-def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None):
+def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None, X=None):
     """Fit and forecast one model over some folds and series. Returns a list of per-fold results.
 
     Each result is ``(fold number, forecasts (S, horizon, C) or None, errors: list of str or None)``
@@ -99,8 +100,8 @@ def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_met
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                model._fit_panel(train)
-                pred = _forecast(model, train, horizon, levels, interval_method)
+                model._fit_panel(train, X=X)
+                pred = _forecast(model, train, horizon, levels, interval_method, X)
             out.append((fold.number, pred, None))
         except Exception as exc:  # noqa: BLE001 - isolate a failing model, report it per row
             if model._global or train.n_series == 1:
@@ -176,7 +177,7 @@ def _run_dask(tasks, client):
 
 
 def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", train_size=None, refit=True,
-             n_jobs=1, backend=None, client=None, warm_start=False, level=None, interval_method=None,
+             n_jobs=1, backend=None, client=None, warm_start=False, level=None, interval_method=None, X=None,
              id_col="unique_id", time_col="ds", target_col="y"):  # fmt: skip
     """Rolling-origin evaluation of several forecasters on one or many series.
 
@@ -218,6 +219,12 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         before each cutoff only (see ``predict(level=...)``).
     interval_method : str, optional
         As for ``predict``; None: each model's default (conformal for most).
+    X : pandas.Series or DataFrame, optional
+        Future-known regressors for the models that use them (``RNNForecaster``), in the
+        layout of ``y`` and covering every timestamp of ``y``: each fold's model is fitted
+        with the rows up to its cutoff and forecasts with the rows of its horizon, matched
+        by series and timestamp (the rows after a cutoff are the known future, as at
+        prediction time). Models without regressors are run without it.
 
     Returns
     -------
@@ -261,7 +268,8 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
                 continue  # fitted once per refit period below, in this process
             groups = [folds] if warm_start else [[f] for f in folds]
             for group in groups:
-                tasks.append((spec, panel, group, horizon, warm_start, levels, interval_method))
+                tasks.append((spec, panel, group, horizon, warm_start, levels, interval_method,
+                              X if model._supports_exog else None))
                 task_models.append((mi, None))
             continue
         n_blocks = 1 if (n_jobs == 1 and backend is None) else (n_jobs if backend is None else 8)
@@ -292,17 +300,20 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
                         errors[mi][fold_no][r] = f"{names[mi]}: {e}"
 
     if refit is not True:
-        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method)
+        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
+                            X)
 
     columns = [interval_names(n, levels) if levels else [n] for n in names]
     return _tidy(panel, folds, horizon, columns, preds, errors)
 
 
-def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method):
+def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
+                        X=None):
     """Global models with refit=False/k: forecast the folds between refits with the last fit's weights."""
     for mi, (spec, model) in enumerate(zip(specs, models)):
         if not model._global:
             continue
+        Xm = X if model._supports_exog else None
         fitted = None
         for fold in folds:
             train = _slice_panel(panel, fold.starts, fold.cutoffs)
@@ -311,7 +322,7 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", UserWarning)
-                        fitted = _build(spec)._fit_panel(train)
+                        fitted = _build(spec)._fit_panel(train, X=Xm)
                 except Exception as exc:  # noqa: BLE001
                     for r in range(panel.n_series):
                         errors[mi][fold.number][r] = f"{names[mi]}: {type(exc).__name__}: {exc}"
@@ -319,7 +330,7 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
             if fitted is None:
                 continue
             try:
-                preds[mi, fold.number] = _forecast(fitted, train, horizon, levels, interval_method)
+                preds[mi, fold.number] = _forecast(fitted, train, horizon, levels, interval_method, Xm)
             except Exception as exc:  # noqa: BLE001
                 preds[mi, fold.number] = np.nan
                 for r in range(panel.n_series):
