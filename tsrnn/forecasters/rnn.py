@@ -478,6 +478,10 @@ class RNNForecaster(BaseForecaster):
         against seasonal naive's 0.63); every sample then also reads the
         ``max(season_length)`` values before its window. The main season must fit in the window (else m = 1 is used
         for the window statistics and baseline, with a warning).
+        The default suits many series of a clearly seasonal kind (M4 Hourly). For a long
+        horizon over a weakly seasonal series prefer "naive": on ETTh1's validation period
+        (oil temperature, horizon 96 = four days) a GRU scored MSE 0.094 with "naive"
+        against 0.141 with "seasonal_naive" (experiments/ett_results.csv).
     difference : int, default 0
         Order of ordinary differencing (0, 1 or 2), undone on output.
     seasonal_difference : int, optional
@@ -488,6 +492,12 @@ class RNNForecaster(BaseForecaster):
         (about 4,700 Adam steps at batch 64) are the default budget. On M4 Hourly's
         validation split they gave OWA 0.438 against 0.443 for 20 epochs, for 1.5 times the
         time (a default LSTM fit on all 414 series: about two to three minutes on 2 cores).
+        The budget is fixed, not a number of passes over the data: on a single series of a
+        few thousand windows it means dozens of passes, which overfit. On ETTh1 (8,209
+        training windows) 10 epochs of 2,000 windows (about 2.4 passes) beat the default
+        budget by a wide margin on the validation period (LSTM with ``baseline="naive"``:
+        MSE 0.106 against 0.147): with little data, lower ``windows_per_epoch`` or
+        ``epochs``, or hold out ``val_size`` for early stopping.
     batch_size : int, default 64
         At a fixed number of windows, 64 (twice the steps of 128) improved OWA on the M4
         validation split; smaller batches use the cores less well.
