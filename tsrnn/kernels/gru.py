@@ -9,7 +9,7 @@ Gate order and equations are PyTorch's (``torch.nn.GRU``), G = 3H::
 
 ``b_hn`` sits inside the reset gate's product, so the gradient of the hidden-side
 pre-activations differs from the input side in the n block; the backward keeps both.
-Work split and determinism as in :mod:`tsrnn.kernels.lstm`.
+Work split, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
 """
 
 from __future__ import annotations
@@ -43,24 +43,30 @@ def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     chunk : int
     fast : bool
     """
-    T, B, _ = x.shape
-    H = w_hh.shape[1]
+    B = x.shape[1]
     input_projection(acts, x, w_ih, b_ih)
     # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
     w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        rec = np.empty((b1 - b0, 3 * H), dtype=x.dtype)
-        for t in range(T):
-            np.dot(hs[t, b0:b1], w_hh_t, rec)
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                # Branch once per row; the inlined step then has branch-free, vectorizable loops.
-                if fast:
-                    _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, True)
-                else:
-                    _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, False)
+        _gru_forward_chunk(hs, acts, hn, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
+
+
+@njit(**JIT)
+def _gru_forward_chunk(hs, acts, hn, w_hh_t, b_hh, b0, b1, fast):
+    """The time loop of :func:`gru_forward` for batch rows ``b0:b1``."""
+    T = acts.shape[0]
+    H = hs.shape[2]
+    rec = np.empty((b1 - b0, 3 * H), dtype=hs.dtype)
+    for t in range(T):
+        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            # Branch once per row; the inlined step then has branch-free, vectorizable loops.
+            if fast:
+                _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, True)
+            else:
+                _gru_cell_row(acts[t, b], hn[t, b], rec[bb], b_hh, hs[t, b], hs[t + 1, b], H, False)
 
 
 @njit(inline="always", **JIT)
@@ -87,10 +93,12 @@ def _gru_cell_row(a, hn, r, b_hh, h_prev, h_new, H, fast):
 
 
 @njit(inline="always", **JIT)
-def _gru_grad_row(dgx, dgh, dh, a, hn, h_prev, dh_out, H):
-    """One row of one step backwards: pre-activation gradients (3H,) of the input and hidden
-    sides; ``dh`` (H,) becomes the direct part of the gradient carried to the previous step.
+def _gru_grad_row(dgx, dgh, dz, dh, a, hn, h_prev, dh_out, H):
+    """One row of one step backwards: pre-activation gradients (3H,) of the input and hidden sides.
 
+    The gradient carried from the next step is ``dz + dh`` (H,): ``dz`` its direct part
+    through ``z * h_{t-1}``, ``dh`` the part through ``W_hh``. ``dz`` is overwritten with
+    the direct part for the previous step; the caller then overwrites ``dh`` with one GEMM.
     Gates are read and written through zero-based views, which LLVM vectorizes."""
     a_r = a[:H]
     a_z = a[H : 2 * H]
@@ -105,7 +113,7 @@ def _gru_grad_row(dgx, dgh, dh, a, hn, h_prev, dh_out, H):
         r = a_r[j]
         z = a_z[j]
         n = a_n[j]
-        dhv = dh_out[j] + dh[j]
+        dhv = dh_out[j] + (dz[j] + dh[j])
         dan = dhv * (1.0 - z) * (1.0 - n * n)
         dar = dan * hn[j] * r * (1.0 - r)
         daz = dhv * (h_prev[j] - n) * z * (1.0 - z)
@@ -115,7 +123,7 @@ def _gru_grad_row(dgx, dgh, dh, a, hn, h_prev, dh_out, H):
         h_r[j] = dar
         h_z[j] = daz
         h_n[j] = dan * r
-        dh[j] = dhv * z
+        dz[j] = dhv * z
 
 
 @njit(**JIT_PARALLEL)
@@ -145,22 +153,30 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
     chunk : int
     """
     T, B, _ = x.shape
-    H = w_hh.shape[1]
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        dh = np.empty((b1 - b0, H), dtype=x.dtype)
-        rec = np.empty((b1 - b0, H), dtype=x.dtype)
-        dh[:, :] = dhT[b0:b1]
-        for t in range(T - 1, -1, -1):
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                _gru_grad_row(dgx[t, b], dgh[t, b], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
-            np.dot(dgh[t, b0:b1], w_hh, rec)
-            for bb in range(b1 - b0):
-                for j in range(H):
-                    dh[bb, j] += rec[bb, j]
-        dh0[b0:b1] = dh
+        _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, min(B, b0 + chunk))
     input_grad(dx, dgx, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgx, x)
     accumulate_weight_grads(dw_hh, db_hh, dgh, hs[:T])
+
+
+@njit(**JIT)
+def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
+    """The time loop of :func:`gru_backward` for batch rows ``b0:b1``."""
+    T = acts.shape[0]
+    H = w_hh.shape[1]
+    dz = np.empty((b1 - b0, H), dtype=dgx.dtype)
+    dh = np.zeros((b1 - b0, H), dtype=dgx.dtype)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dz[bb, j] = dhT[b0 + bb, j]
+    for t in range(T - 1, -1, -1):
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            _gru_grad_row(dgx[t, b], dgh[t, b], dz[bb], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
+        # The GEMM writes the recurrent part straight into dh (no separate accumulation pass).
+        np.dot(dgh[t, b0:b1], w_hh, dh)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dh0[b0 + bb, j] = dz[bb, j] + dh[bb, j]

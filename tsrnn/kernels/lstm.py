@@ -12,6 +12,11 @@ GEMMs over all T*B rows. Only the recurrent matmul (one BLAS call per chunk and 
 one fused pointwise pass sit inside the time loop. The time loop runs in parallel over
 fixed chunks of ``chunk`` batch rows; each chunk writes only its own rows, so results do
 not depend on the number of threads.
+
+Compile time: the ``prange`` loop body is one call of a plain (serial) kernel for one chunk
+(``_lstm_forward_chunk``, ``_lstm_backward_chunk``), so numba's parallel passes see a tiny
+loop, and no slice is assigned from an array inside a kernel (numba compiles a formatted
+shape-mismatch error for that, several seconds of a cold start).
 """
 
 from __future__ import annotations
@@ -48,25 +53,31 @@ def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     fast : bool
         Use the fast rational tanh/sigmoid.
     """
-    T, B, _ = x.shape
-    H = w_hh.shape[1]
+    B = x.shape[1]
     input_projection(acts, x, w_ih, b_ih)
     # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
     w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        rec = np.empty((b1 - b0, 4 * H), dtype=x.dtype)
-        for t in range(T):
-            np.dot(hs[t, b0:b1], w_hh_t, rec)
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                # The activation mode is branched on once per row and passed on as a
-                # constant, so every loop inside the inlined step is branch-free and vectorizes.
-                if fast:
-                    _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, True)
-                else:
-                    _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, False)
+        _lstm_forward_chunk(hs, cs, acts, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
+
+
+@njit(**JIT)
+def _lstm_forward_chunk(hs, cs, acts, w_hh_t, b_hh, b0, b1, fast):
+    """The time loop of :func:`lstm_forward` for batch rows ``b0:b1``."""
+    T = acts.shape[0]
+    H = hs.shape[2]
+    rec = np.empty((b1 - b0, 4 * H), dtype=hs.dtype)
+    for t in range(T):
+        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            # The activation mode is branched on once per row and passed on as a
+            # constant, so every loop inside the inlined step is branch-free and vectorizes.
+            if fast:
+                _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, True)
+            else:
+                _lstm_cell_row(acts[t, b], rec[bb], b_hh, cs[t, b], cs[t + 1, b], hs[t + 1, b], H, False)
 
 
 @njit(inline="always", **JIT)
@@ -158,24 +169,34 @@ def lstm_backward(
     fast : bool
     """
     T, B, _ = x.shape
-    H = w_hh.shape[1]
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        dh = np.empty((b1 - b0, H), dtype=x.dtype)
-        dc = np.empty((b1 - b0, H), dtype=x.dtype)
-        dh[:, :] = dhT[b0:b1]
-        dc[:, :] = dcT[b0:b1]
-        for t in range(T - 1, -1, -1):
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                if fast:
-                    _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, True)
-                else:
-                    _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
-            np.dot(dgates[t, b0:b1], w_hh, dh)
-        dh0[b0:b1] = dh
-        dc0[b0:b1] = dc
+        _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, min(B, b0 + chunk), fast)
     input_grad(dx, dgates, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgates, x)
     accumulate_weight_grads(dw_hh, db_hh, dgates, hs[:T])
+
+
+@njit(**JIT)
+def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast):
+    """The time loop of :func:`lstm_backward` for batch rows ``b0:b1``."""
+    T = acts.shape[0]
+    H = w_hh.shape[1]
+    dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
+    dc = np.empty((b1 - b0, H), dtype=dgates.dtype)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dh[bb, j] = dhT[b0 + bb, j]
+            dc[bb, j] = dcT[b0 + bb, j]
+    for t in range(T - 1, -1, -1):
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            if fast:
+                _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, True)
+            else:
+                _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
+        np.dot(dgates[t, b0:b1], w_hh, dh)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dh0[b0 + bb, j] = dh[bb, j]
+            dc0[b0 + bb, j] = dc[bb, j]

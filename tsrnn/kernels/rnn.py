@@ -6,7 +6,7 @@ PyTorch's ``torch.nn.RNN``, G = H::
 
 ``nonlinearity`` is an integer code (:data:`TANH` or :data:`RELU`) rather than a
 callable, so that no Python object crosses into compiled code.
-Work split and determinism as in :mod:`tsrnn.kernels.lstm`.
+Work split, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
 """
 
 from __future__ import annotations
@@ -43,26 +43,32 @@ def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
     chunk : int
     fast : bool
     """
-    T, B, _ = x.shape
-    H = w_hh.shape[1]
+    B = x.shape[1]
     input_projection(pre, x, w_ih, b_ih)
     # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
     w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        rec = np.empty((b1 - b0, H), dtype=x.dtype)
-        for t in range(T):
-            np.dot(hs[t, b0:b1], w_hh_t, rec)
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                # Branch once per row; the inlined step then has a branch-free, vectorizable loop.
-                if nonlinearity == RELU:
-                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, True, False)
-                elif fast:
-                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, True)
-                else:
-                    _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, False)
+        _rnn_forward_chunk(hs, pre, w_hh_t, b_hh, nonlinearity, b0, min(B, b0 + chunk), fast)
+
+
+@njit(**JIT)
+def _rnn_forward_chunk(hs, pre, w_hh_t, b_hh, nonlinearity, b0, b1, fast):
+    """The time loop of :func:`rnn_forward` for batch rows ``b0:b1``."""
+    T = pre.shape[0]
+    H = hs.shape[2]
+    rec = np.empty((b1 - b0, H), dtype=hs.dtype)
+    for t in range(T):
+        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            # Branch once per row; the inlined step then has a branch-free, vectorizable loop.
+            if nonlinearity == RELU:
+                _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, True, False)
+            elif fast:
+                _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, True)
+            else:
+                _rnn_cell_row(pre[t, b], rec[bb], b_hh, hs[t + 1, b], H, False, False)
 
 
 @njit(inline="always", **JIT)
@@ -113,21 +119,31 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
     chunk : int
     """
     T, B, _ = x.shape
-    H = w_hh.shape[1]
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        b1 = min(B, b0 + chunk)
-        dh = np.empty((b1 - b0, H), dtype=x.dtype)
-        dh[:, :] = dhT[b0:b1]
-        for t in range(T - 1, -1, -1):
-            for bb in range(b1 - b0):
-                b = b0 + bb
-                if nonlinearity == RELU:
-                    _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, True)
-                else:
-                    _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
-            np.dot(dgates[t, b0:b1], w_hh, dh)
-        dh0[b0:b1] = dh
+        _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, min(B, b0 + chunk))
     input_grad(dx, dgates, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgates, x)
     accumulate_weight_grads(dw_hh, db_hh, dgates, hs[:T])
+
+
+@njit(**JIT)
+def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
+    """The time loop of :func:`rnn_backward` for batch rows ``b0:b1``."""
+    T = dgates.shape[0]
+    H = w_hh.shape[1]
+    dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dh[bb, j] = dhT[b0 + bb, j]
+    for t in range(T - 1, -1, -1):
+        for bb in range(b1 - b0):
+            b = b0 + bb
+            if nonlinearity == RELU:
+                _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, True)
+            else:
+                _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
+        np.dot(dgates[t, b0:b1], w_hh, dh)
+    for bb in range(b1 - b0):
+        for j in range(H):
+            dh0[b0 + bb, j] = dh[bb, j]
