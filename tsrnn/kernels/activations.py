@@ -8,17 +8,23 @@ Why a fast path: numba from PyPI has no SVML, so ``math.tanh``/``math.exp`` are 
 libm calls of about 100 ns each in hot loops, which dominate small-H cells. The
 rational approximation below (the minimax form used by Eigen for float tanh) costs
 about 17 ns and is accurate to a few float32 ulps on the whole real line.
+
+Arithmetic runs in the dtype of the data: every constant goes through :func:`as_type_of`,
+so a float32 kernel never promotes to float64 through a literal such as ``1.0`` (which
+would halve the width of its vectorized loops and add conversions); float64 kernels are
+unaffected. The CUDA kernels do the same (:mod:`tsrnn.kernels.cuda._math`).
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from .._config import JIT
 
-__all__ = ["tanh_", "sigmoid_", "fast_tanh", "exact_sigmoid"]
+__all__ = ["tanh_", "sigmoid_", "fast_tanh", "exact_sigmoid", "as_type_of"]
 
 _CLAMP = 7.90531110763549805
 _A1 = 4.89352455891786e-03
@@ -34,6 +40,26 @@ _B4 = 1.18534705686654e-04
 _B6 = 1.19825839466702e-06
 
 
+def as_type_of(value, like):
+    """``value`` cast to the dtype of ``like`` (a scalar or an array), in compiled code.
+
+    Pure-Python fallback: returns ``value`` unchanged.
+    """
+    return value
+
+
+@overload(as_type_of, inline="always")
+def _ol_as_type_of(value, like):
+    target = like.dtype if isinstance(like, types.Array) else like
+    if not isinstance(target, types.Float):
+        return None
+
+    def impl(value, like):
+        return target(value)
+
+    return impl
+
+
 @njit(inline="always", **JIT)
 def fast_tanh(x):
     """Clamped rational tanh; max abs error ~1e-7, exact limits +-1, NaN in gives NaN out.
@@ -41,17 +67,18 @@ def fast_tanh(x):
     Written without data-dependent branches (clamps and the NaN test compile to selects)
     so that LLVM can vectorize the loops that call it.
     """
-    c = min(max(x, -_CLAMP), _CLAMP)
+    clamp = as_type_of(_CLAMP, x)
+    c = min(max(x, -clamp), clamp)
     x2 = c * c
-    p = x2 * _A13 + _A11
-    p = x2 * p + _A9
-    p = x2 * p + _A7
-    p = x2 * p + _A5
-    p = x2 * p + _A3
-    p = x2 * p + _A1
-    q = x2 * _B6 + _B4
-    q = x2 * q + _B2
-    q = x2 * q + _B0
+    p = x2 * as_type_of(_A13, x) + as_type_of(_A11, x)
+    p = x2 * p + as_type_of(_A9, x)
+    p = x2 * p + as_type_of(_A7, x)
+    p = x2 * p + as_type_of(_A5, x)
+    p = x2 * p + as_type_of(_A3, x)
+    p = x2 * p + as_type_of(_A1, x)
+    q = x2 * as_type_of(_B6, x) + as_type_of(_B4, x)
+    q = x2 * q + as_type_of(_B2, x)
+    q = x2 * q + as_type_of(_B0, x)
     r = c * p / q
     return r if x == x else x
 
@@ -59,10 +86,11 @@ def fast_tanh(x):
 @njit(inline="always", **JIT)
 def exact_sigmoid(x):
     """Logistic function without overflow warnings for large negative ``x``."""
+    one = as_type_of(1.0, x)
     if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
+        return one / (one + math.exp(-x))
     e = math.exp(x)
-    return e / (1.0 + e)
+    return e / (one + e)
 
 
 @njit(inline="always", **JIT)
@@ -77,5 +105,6 @@ def tanh_(x, fast):
 def sigmoid_(x, fast):
     """Logistic sigmoid; the fast form is ``0.5 + 0.5 * tanh(x / 2)``."""
     if fast:
-        return 0.5 + 0.5 * fast_tanh(0.5 * x)
+        half = as_type_of(0.5, x)
+        return half + half * fast_tanh(half * x)
     return exact_sigmoid(x)

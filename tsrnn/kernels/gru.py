@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
-from .activations import sigmoid_, tanh_
+from .activations import as_type_of, sigmoid_, tanh_
 
 __all__ = ["gru_forward", "gru_backward"]
 
@@ -87,9 +87,10 @@ def _gru_cell_row(a, hn, r, b_hh, h_prev, h_new, H, fast):
     a_n = a[2 * H : 3 * H]
     for j in range(H):
         a_n[j] = tanh_(a_n[j] + a_r[j] * hn[j], fast)
+    one = as_type_of(1.0, a)
     for j in range(H):
         z = a_z[j]
-        h_new[j] = (1.0 - z) * a_n[j] + z * h_prev[j]
+        h_new[j] = (one - z) * a_n[j] + z * h_prev[j]
 
 
 @njit(inline="always", **JIT)
@@ -109,14 +110,15 @@ def _gru_grad_row(dgx, dgh, dz, dh, a, hn, h_prev, dh_out, H):
     h_r = dgh[:H]
     h_z = dgh[H : 2 * H]
     h_n = dgh[2 * H : 3 * H]
+    one = as_type_of(1.0, a)
     for j in range(H):
         r = a_r[j]
         z = a_z[j]
         n = a_n[j]
         dhv = dh_out[j] + (dz[j] + dh[j])
-        dan = dhv * (1.0 - z) * (1.0 - n * n)
-        dar = dan * hn[j] * r * (1.0 - r)
-        daz = dhv * (h_prev[j] - n) * z * (1.0 - z)
+        dan = dhv * (one - z) * (one - n * n)
+        dar = dan * hn[j] * r * (one - r)
+        daz = dhv * (h_prev[j] - n) * z * (one - z)
         x_r[j] = dar
         x_z[j] = daz
         x_n[j] = dan

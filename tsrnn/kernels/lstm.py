@@ -26,7 +26,7 @@ from numba import njit, prange
 
 from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
-from .activations import sigmoid_, tanh_
+from .activations import as_type_of, sigmoid_, tanh_
 
 __all__ = ["lstm_forward", "lstm_backward"]
 
@@ -125,6 +125,7 @@ def _lstm_grad_row(dg, dc, a, c_prev, c, dh_out, dh, H, fast):
     d_f = dg[H : 2 * H]
     d_g = dg[2 * H : 3 * H]
     d_o = dg[3 * H : 4 * H]
+    one = as_type_of(1.0, dg)
     for j in range(H):
         i = a_i[j]
         f = a_f[j]
@@ -132,11 +133,11 @@ def _lstm_grad_row(dg, dc, a, c_prev, c, dh_out, dh, H, fast):
         o = a_o[j]
         tc = tanh_(c[j], fast)
         dhv = dh_out[j] + dh[j]
-        dcv = dc[j] + dhv * o * (1.0 - tc * tc)
-        d_i[j] = dcv * g * i * (1.0 - i)
-        d_f[j] = dcv * c_prev[j] * f * (1.0 - f)
-        d_g[j] = dcv * i * (1.0 - g * g)
-        d_o[j] = dhv * tc * o * (1.0 - o)
+        dcv = dc[j] + dhv * o * (one - tc * tc)
+        d_i[j] = dcv * g * i * (one - i)
+        d_f[j] = dcv * c_prev[j] * f * (one - f)
+        d_g[j] = dcv * i * (one - g * g)
+        d_o[j] = dhv * tc * o * (one - o)
         dc[j] = dcv * f
 
 

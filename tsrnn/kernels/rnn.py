@@ -16,7 +16,7 @@ from numba import njit, prange
 
 from .._config import JIT, JIT_PARALLEL
 from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
-from .activations import tanh_
+from .activations import as_type_of, tanh_
 
 __all__ = ["rnn_forward", "rnn_backward", "TANH", "RELU"]
 
@@ -74,10 +74,11 @@ def _rnn_forward_chunk(hs, pre, w_hh_t, b_hh, nonlinearity, b0, b1, fast):
 @njit(inline="always", **JIT)
 def _rnn_cell_row(p, r, b_hh, h_new, H, relu, fast):
     """One row of one step: ``h_new = act(p + r + b_hh)`` over (H,) rows."""
+    zero = as_type_of(0.0, p)
     for j in range(H):
         a = p[j] + r[j] + b_hh[j]
         if relu:
-            h_new[j] = a if a > 0.0 else 0.0
+            h_new[j] = a if a > zero else zero
         else:
             h_new[j] = tanh_(a, fast)
 
@@ -86,12 +87,14 @@ def _rnn_cell_row(p, r, b_hh, h_new, H, relu, fast):
 def _rnn_grad_row(dg, h, dh_out, dh, H, relu):
     """One row of one step backwards: ``dg`` (H,) gradient of the pre-activation, from the
     step's output ``h`` and the gradients ``dh_out`` (layer output) and ``dh`` (next step)."""
+    zero = as_type_of(0.0, dg)
+    one = as_type_of(1.0, dg)
     for j in range(H):
         dhv = dh_out[j] + dh[j]
         if relu:
-            dg[j] = dhv if h[j] > 0.0 else 0.0
+            dg[j] = dhv if h[j] > zero else zero
         else:
-            dg[j] = dhv * (1.0 - h[j] * h[j])
+            dg[j] = dhv * (one - h[j] * h[j])
 
 
 @njit(**JIT_PARALLEL)
