@@ -414,7 +414,10 @@ class RNNForecaster(BaseForecaster):
     window of at least two horizons, four seasons and the longest season; a cosine
     learning-rate decay over a fixed budget of sampled windows. Together they took the
     validation OWA of a global LSTM from about 0.77 (whole-series scaling, no baseline) to
-    0.44; ``n_ensemble`` adds a median over networks.
+    0.44; ``n_ensemble`` adds a median over networks. Scored once on the M4 Hourly test
+    period with every argument at its default, a global LSTM reaches OWA 0.414 and a GRU
+    0.420 (M4's winner: 0.440); the ensemble recipe ``n_ensemble=4, window=[168, 336]``
+    0.408 (experiments/m4_hourly.py).
 
     Parameters
     ----------
