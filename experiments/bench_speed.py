@@ -126,6 +126,39 @@ def worker_coldstart():
     return {"import_s": import_s, "first_fit_s": first, "second_fit_s": second}
 
 
+def worker_coldcompile(cell):
+    """Everything one cell needs, compiled from an empty cache (the caller points NUMBA_CACHE_DIR at one):
+    ``tsrnn.warmup`` for the cell (forward, backward, optimizer), then a first small fit and predict."""
+    import pandas as pd
+
+    import tsrnn
+
+    t0 = time.perf_counter()
+    tsrnn.warmup(cells=[cell])
+    warm = time.perf_counter() - t0
+    y = pd.Series(np.sin(np.arange(300) / 4.0), index=pd.RangeIndex(300))
+    f = tsrnn.RNNForecaster(cell=cell, hidden_size=8, window=16, horizon=4, epochs=1, random_state=0)
+    f.fit(y).predict()
+    return {"warmup_s": warm, "total_s": time.perf_counter() - t0}
+
+
+def worker_grads(cell, B, T, I, H, dtype):
+    """SHA-256 of the gradients of one forward + backward (for the thread-count check)."""
+    import hashlib
+
+    from tsrnn.nn import GRU, LSTM, RNN
+
+    m = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell](I, H, dtype=np.dtype(dtype), seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((B, T, I)).astype(dtype)
+    d = rng.standard_normal((B, T, H)).astype(dtype)
+    m.forward(x)
+    dx = m.backward(d)
+    dx = dx[0] if isinstance(dx, tuple) else dx
+    blob = np.ascontiguousarray(m.flat_grads).tobytes() + np.ascontiguousarray(dx).tobytes()
+    return {"sha": hashlib.sha256(blob).hexdigest()}
+
+
 def worker_peak():
     a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
     a @ a
@@ -158,13 +191,22 @@ def main(argv=None):
     p.add_argument("--hidden", type=int, nargs="+", default=[16, 32, 64, 128, 256])
     p.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     p.add_argument("--runs", type=int, default=5, help="subprocess runs per figure (median)")
+    p.add_argument("--no-write", action="store_true", help="do not write the table to experiments/RESULTS.md")
     args = p.parse_args(argv)
     if args.worker:
         spec = json.loads(args.worker)
         kind = spec.pop(0)
-        fn = {"layer": worker_layer, "predict": worker_predict, "coldstart": worker_coldstart, "peak": worker_peak}[kind]
+        fn = {"layer": worker_layer, "predict": worker_predict, "coldstart": worker_coldstart, "peak": worker_peak,
+              "coldcompile": worker_coldcompile, "grads": worker_grads}[kind]
         print(json.dumps(fn(*spec)))
         return 0
+
+    out_lines = []
+
+    def emit(line=""):
+        """Print a line and keep it for the RESULTS.md section."""
+        out_lines.append(str(line))
+        print(line, flush=True)
 
     B, T, I = (4, 6, 1) if args.smoke else (64, 48, 1)
     hidden = [8] if args.smoke else args.hidden
@@ -173,10 +215,10 @@ def main(argv=None):
     repeats, number = (1, 1) if args.smoke else (5, 10)
     peak = _run(["peak"])
     peak_gf = peak.get("gflops", float("nan"))
-    print(f"# tsrnn vs torch on CPU, forward+backward per batch, B={B} T={T} I={I}, one layer")
-    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+    emit(f"# tsrnn vs torch on CPU, forward+backward per batch, B={B} T={T} I={I}, one layer")
+    emit(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"{datetime.datetime.now():%Y-%m-%d %H:%M}; float32 GEMM peak {peak_gf:.1f} GFLOP/s")  # fmt: skip
-    print(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7}")
+    emit(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7}")
     for cell in args.cells:
         for dtype in dtypes:
             for H in hidden:
@@ -192,12 +234,12 @@ def main(argv=None):
                     res[lib] = float("nan") if errs else float(np.median([v["seconds"] for v in vals]))
                 a, b = res["tsrnn"], res["torch"]
                 gf = train_flops(cell, B, T, I, H) / a / 1e9
-                print(f"{cell:5} {H:4d} {dtype:8} {a * 1e3:9.3f} {b * 1e3:9.3f} {b / a:6.2f} {gf:7.2f} "
+                emit(f"{cell:5} {H:4d} {dtype:8} {a * 1e3:9.3f} {b * 1e3:9.3f} {b / a:6.2f} {gf:7.2f} "
                       f"{100 * gf / peak_gf:6.1f}%")  # fmt: skip
     ph = 8 if args.smoke else 64
     pred = {lib: _median_of_runs(["predict", lib, ph, repeats, number], runs) for lib in ("tsrnn", "torch")}
     a, b = pred["tsrnn"].get("seconds", float("nan")), pred["torch"].get("seconds", float("nan"))
-    print(f"# recursive 48-step forecast of one series (LSTM H={ph}, window 96): tsrnn {a * 1e3:.2f} ms, "
+    emit(f"# recursive 48-step forecast of one series (LSTM H={ph}, window 96): tsrnn {a * 1e3:.2f} ms, "
           f"torch {b * 1e3:.2f} ms, ratio {b / a:.1f}")  # fmt: skip
     threads = {}
     th = 8 if args.smoke else 64
@@ -205,13 +247,29 @@ def main(argv=None):
         env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
         threads[n] = _median_of_runs(["layer", "tsrnn", "gru", B, T, I, th, "float32",
                                       repeats, number], runs, env).get("seconds", float("nan"))  # fmt: skip
-    print(f"# threads (GRU H={th} float32): 1 thread {threads[1] * 1e3:.2f} ms, 2 threads {threads[2] * 1e3:.2f} ms, "
+    emit(f"# threads (GRU H={th} float32): 1 thread {threads[1] * 1e3:.2f} ms, 2 threads {threads[2] * 1e3:.2f} ms, "
           f"speed-up {threads[1] / threads[2]:.2f}")  # fmt: skip
+    same = []
+    for cell in args.cells:
+        shas = [_run(["grads", cell, B, T, I, th, "float32"], dict(os.environ, NUMBA_NUM_THREADS=str(n)))
+                for n in (1, 2)]  # fmt: skip
+        same.append(f"{cell} {'yes' if shas[0].get('sha') and shas[0] == shas[1] else 'NO'}")
+    emit(f"# gradients bit-identical with 1 and 2 threads (H={th} float32): " + ", ".join(same))
+    import tempfile
+
+    for cell in args.cells[:1] if args.smoke else args.cells:
+        with tempfile.TemporaryDirectory() as cache:
+            cc = _run(["coldcompile", cell], dict(os.environ, NUMBA_CACHE_DIR=cache))
+        if "error" in cc:
+            emit(f"# cold compile {cell} failed: {cc['error']}")
+        else:
+            emit(f"# cold compile of {cell} (empty cache): warmup {cc['warmup_s']:.1f} s, with a first small fit and "
+                  f"predict {cc['total_s']:.1f} s")  # fmt: skip
     cold = _run(["coldstart"])
     if "error" in cold:
-        print(f"# cold start failed: {cold['error']}")
+        emit(f"# cold start failed: {cold['error']}")
     else:
-        print(f"# cold start (warm on-disk cache): import tsrnn {cold['import_s'] * 1e3:.0f} ms; first fit "
+        emit(f"# cold start (warm on-disk cache): import tsrnn {cold['import_s'] * 1e3:.0f} ms; first fit "
               f"{cold['first_fit_s']:.2f} s, second fit {cold['second_fit_s']:.2f} s "
               f"(first - second = {cold['first_fit_s'] - cold['second_fit_s']:.2f} s)")  # fmt: skip
     import importlib.metadata as md
@@ -220,7 +278,17 @@ def main(argv=None):
         torch_version = md.version("torch")
     except md.PackageNotFoundError:
         torch_version = "not installed"
-    print(f"# numba {md.version('numba')}, numpy {np.__version__}, torch {torch_version}")
+    emit(f"# numba {md.version('numba')}, numpy {np.__version__}, torch {torch_version}")
+    if not (args.smoke or args.no_write):
+        sys.path.insert(0, HERE)
+        from _results import write_section
+
+        cmd = "python experiments/bench_speed.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])
+                                                     if (argv if argv is not None else sys.argv[1:]) else "")
+        write_section("speed", "## Speed: tsrnn against PyTorch on CPU\n\n"
+                      f"Made by `{cmd}`. Ratio = torch time / tsrnn time (above 1: tsrnn faster); each figure the "
+                      f"median of {runs} subprocess runs, the two libraries alternating.\n\n```text\n"
+                      + "\n".join(out_lines) + "\n```\n")  # fmt: skip
     return 0
 
 
