@@ -1,24 +1,123 @@
-"""GEMM helpers shared by the cell kernels: the parts of a layer that run over all T*B rows.
+"""GEMM helpers shared by the cell kernels: the parts of a layer that run over many rows.
 
 Layout inside kernels is time-major: ``x`` is ``(T, B, I)``, hidden states ``(T+1, B, H)``.
 With that layout the rows of one batch chunk at one time step are contiguous, so the
 recurrent matmul of a chunk is a plain BLAS call on views, without copies.
+
+The largest GEMM of a backward pass, the recurrent weight gradient, runs inside the parallel
+loop: each chunk gathers its rows into contiguous blocks after its time loop and adds its
+share with one GEMM (:func:`add_chunk_weight_grad`). The shares are added in a fixed order
+(:func:`n_groups`), so the result does not depend on the number of threads.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.core.cpu_options import ParallelOptions
 
-from .._config import JIT
+from .._config import JIT, JIT_PARALLEL
 
-__all__ = ["input_projection", "accumulate_weight_grads", "input_grad", "n_chunks"]
+__all__ = [
+    "JIT_PRANGE",
+    "input_projection",
+    "accumulate_weight_grads",
+    "input_grad",
+    "n_chunks",
+    "n_groups",
+    "gather_chunk",
+    "keep_step",
+    "add_chunk_weight_grad",
+    "accumulate_bias_grad",
+]
+
+#: Options for the kernels with a ``prange`` loop: :data:`tsrnn._config.JIT_PARALLEL`, with
+#: numba's automatic parallelization limited to the explicit ``prange``. Otherwise every
+#: array expression and ``np.zeros`` outside the loop becomes a parallel region of its own:
+#: seconds of compile time each, and thread start-ups for tiny operations.
+JIT_PRANGE = dict(
+    JIT_PARALLEL,
+    parallel=ParallelOptions(
+        {
+            "comprehension": False,
+            "reduction": False,
+            "inplace_binop": False,
+            "setitem": False,
+            "numpy": False,
+            "stencil": False,
+            "fusion": False,
+            "prange": True,
+        }
+    )
+    if JIT_PARALLEL.get("parallel")
+    else False,
+)
+
+# Elements of per-group weight-gradient partials a backward pass may allocate (see n_groups).
+_PARTIALS_BUDGET = 1 << 22
 
 
 @njit(**JIT)
 def n_chunks(B, chunk):
     """Number of fixed batch chunks of ``chunk`` rows (the last may be shorter)."""
     return (B + chunk - 1) // chunk
+
+
+@njit(**JIT)
+def n_groups(n_chunks_, G, K):
+    """Parallel tasks of a backward pass: one per chunk, fewer when the per-task weight
+    gradient partials (``G x K`` each) would pass :data:`_PARTIALS_BUDGET` elements.
+
+    Task ``g`` runs chunks ``g, g + n_groups, ...`` in that order and sums their weight
+    gradients into its own partial. Depends on the shapes only, never on the thread count.
+    """
+    return min(n_chunks_, max(1, _PARTIALS_BUDGET // max(1, G * K)))
+
+
+@njit(**JIT)
+def gather_chunk(buf, T, b0, b1):
+    """Rows ``b0:b1`` of steps ``0..T-1`` of a time-major ``(T' >= T, B, K)`` array, as one
+    contiguous ``(T*n, K)`` block (row ``t*n + bb`` is step ``t``, batch row ``b0 + bb``)."""
+    K = buf.shape[2]
+    n = b1 - b0
+    out = np.empty((T * n, K), dtype=buf.dtype)
+    for t in range(T):
+        for bb in range(n):
+            src = buf[t, b0 + bb]
+            dst = out[t * n + bb]
+            for k in range(K):
+                dst[k] = src[k]
+    return out
+
+
+@njit(inline="always", **JIT)
+def keep_step(dgc_t, step, t):
+    """Copy one step's (n, G) gate gradients of a chunk, transposed, into columns ``t*n : (t+1)*n``
+    of its (G, T*n) block (the layout of the weight-gradient GEMM's left operand)."""
+    n, G = step.shape
+    c0 = t * n
+    for k in range(G):
+        dst = dgc_t[k, c0 : c0 + n]
+        for bb in range(n):
+            dst[bb] = step[bb, k]
+
+
+@njit(**JIT)
+def add_chunk_weight_grad(pw, dgc_t, inp, b0, b1):
+    """``pw += dgc_t @ inp[:T, b0:b1]``: one chunk's share of a weight gradient, one GEMM.
+
+    ``dgc_t`` (G, T*n) is the chunk's gate gradients, transposed (:func:`keep_step`); ``inp``
+    (T' >= T, B, K) the time-major array the weights multiplied, whose rows are gathered
+    (:func:`gather_chunk`). Operands are C-ordered with an output buffer: the same ``np.dot``
+    specialization as the per-step recurrent GEMM, so no other one is compiled.
+    """
+    n = b1 - b0
+    part = np.empty(pw.shape, dtype=pw.dtype)
+    np.dot(dgc_t, gather_chunk(inp, dgc_t.shape[1] // n, b0, b1), part)
+    G, K = pw.shape
+    for g in range(G):
+        for k in range(K):
+            pw[g, k] += part[g, k]
 
 
 @njit(**JIT)
@@ -57,6 +156,16 @@ def accumulate_weight_grads(dw, db, dgates, inp):
     d2 = dgates.reshape((T * B, G))
     dw += np.dot(d2.T, inp.reshape((T * B, K)))
     # Fixed row order: the bias gradient is the same bits whatever the thread count.
+    for r in range(T * B):
+        for j in range(G):
+            db[j] += d2[r, j]
+
+
+@njit(**JIT)
+def accumulate_bias_grad(db, dgates):
+    """``db += dgates.sum(rows)`` over all T*B rows, in a fixed row order."""
+    T, B, G = dgates.shape
+    d2 = dgates.reshape((T * B, G))
     for r in range(T * B):
         for j in range(G):
             db[j] += d2[r, j]

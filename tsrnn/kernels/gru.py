@@ -17,14 +17,24 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT, JIT_PARALLEL
-from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
+from .._config import JIT
+from ._common import (
+    JIT_PRANGE,
+    accumulate_bias_grad,
+    accumulate_weight_grads,
+    add_chunk_weight_grad,
+    input_grad,
+    input_projection,
+    keep_step,
+    n_chunks,
+    n_groups,
+)
 from .activations import as_type_of, sigmoid_, tanh_
 
 __all__ = ["gru_forward", "gru_backward"]
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     """Run one GRU layer over T steps.
 
@@ -128,7 +138,7 @@ def _gru_grad_row(dgx, dgh, dz, dh, a, hn, h_prev, dh_out, H):
         dz[j] = dhv * z
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs, acts, hn, w_ih, w_hh, chunk):
     """Backpropagate through one GRU layer over T steps.
 
@@ -154,20 +164,32 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
         As given to and written by :func:`gru_forward`.
     chunk : int
     """
-    T, B, _ = x.shape
-    for ci in prange(n_chunks(B, chunk)):
-        b0 = ci * chunk
-        _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, min(B, b0 + chunk))
+    B = x.shape[1]
+    G, H = w_hh.shape
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H)
+    pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            dgc = _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1)
+            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
+    # The shares in a fixed order: the same bits for any thread count.
+    for gi in range(ng):
+        dw_hh += pw_hh[gi]
     input_grad(dx, dgx, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgx, x)
-    accumulate_weight_grads(dw_hh, db_hh, dgh, hs[:T])
+    accumulate_bias_grad(db_hh, dgh)
 
 
 @njit(**JIT)
 def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
-    """The time loop of :func:`gru_backward` for batch rows ``b0:b1``."""
+    """The time loop of :func:`gru_backward` for batch rows ``b0:b1``; returns their hidden-side
+    gate gradients transposed, as one contiguous (3H, T * n) block (copied step by step while in cache)."""
     T = acts.shape[0]
     H = w_hh.shape[1]
+    dgc = np.empty((3 * H, T * (b1 - b0)), dtype=dgh.dtype)
     dz = np.empty((b1 - b0, H), dtype=dgx.dtype)
     dh = np.zeros((b1 - b0, H), dtype=dgx.dtype)
     for bb in range(b1 - b0):
@@ -177,8 +199,10 @@ def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
         for bb in range(b1 - b0):
             b = b0 + bb
             _gru_grad_row(dgx[t, b], dgh[t, b], dz[bb], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
+        keep_step(dgc, dgh[t, b0:b1], t)
         # The GEMM writes the recurrent part straight into dh (no separate accumulation pass).
         np.dot(dgh[t, b0:b1], w_hh, dh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dz[bb, j] + dh[bb, j]
+    return dgc

@@ -7,16 +7,19 @@ Gate order and equations are PyTorch's (``torch.nn.LSTM``), G = 4H::
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-Work split: the input projection, the input gradient and every weight gradient are single
-GEMMs over all T*B rows. Only the recurrent matmul (one BLAS call per chunk and step) and
-one fused pointwise pass sit inside the time loop. The time loop runs in parallel over
-fixed chunks of ``chunk`` batch rows; each chunk writes only its own rows, so results do
-not depend on the number of threads.
+Work split: the input projection, the input gradient, the input-side weight gradient and
+the biases' gradients are single GEMMs (or passes) over all T*B rows. Only the recurrent
+matmul (one BLAS call per chunk and step) and one fused pointwise pass sit inside the time
+loop. The time loop runs in parallel over fixed chunks of ``chunk`` batch rows; each chunk
+writes only its own rows. The recurrent weight gradient, the largest GEMM of the backward
+pass, is computed inside the same parallel loop, one share per task summed in a fixed order
+(:mod:`tsrnn.kernels._common`). Results do not depend on the number of threads.
 
-Compile time: the ``prange`` loop body is one call of a plain (serial) kernel for one chunk
+Compile time: the ``prange`` loop body is a call of a plain (serial) kernel for one chunk
 (``_lstm_forward_chunk``, ``_lstm_backward_chunk``), so numba's parallel passes see a tiny
-loop, and no slice is assigned from an array inside a kernel (numba compiles a formatted
-shape-mismatch error for that, several seconds of a cold start).
+loop; numba's automatic parallelization is limited to that loop (``JIT_PRANGE``); and no
+slice is assigned from an array inside a kernel (numba compiles a formatted shape-mismatch
+error for that, several seconds of a cold start).
 """
 
 from __future__ import annotations
@@ -26,14 +29,24 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT, JIT_PARALLEL
-from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
+from .._config import JIT
+from ._common import (
+    JIT_PRANGE,
+    accumulate_bias_grad,
+    accumulate_weight_grads,
+    add_chunk_weight_grad,
+    input_grad,
+    input_projection,
+    keep_step,
+    n_chunks,
+    n_groups,
+)
 from .activations import as_type_of, exact_sigmoid, fast_tanh, tanh_
 
 __all__ = ["lstm_forward", "lstm_backward"]
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     """Run one LSTM layer over T steps.
 
@@ -158,7 +171,7 @@ def _lstm_grad_row(dg, dc, a, c_prev, c, dh_out, dh, H, fast):
         dc[j] = dcv * f
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def lstm_backward(
     dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts, w_ih, w_hh, chunk, fast
 ):
@@ -187,19 +200,32 @@ def lstm_backward(
     fast : bool
     """
     T, B, _ = x.shape
-    for ci in prange(n_chunks(B, chunk)):
-        b0 = ci * chunk
-        _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, min(B, b0 + chunk), fast)
+    G, H = w_hh.shape
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H)
+    pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            dgc = _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast)
+            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
+    # The shares in a fixed order: the same bits for any thread count.
+    for gi in range(ng):
+        dw_hh += pw_hh[gi]
     input_grad(dx, dgates, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgates, x)
-    accumulate_weight_grads(dw_hh, db_hh, dgates, hs[:T])
+    accumulate_bias_grad(db_hh, dgates)
 
 
 @njit(**JIT)
 def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast):
-    """The time loop of :func:`lstm_backward` for batch rows ``b0:b1``."""
+    """The time loop of :func:`lstm_backward` for batch rows ``b0:b1``; returns their gate
+    gradients transposed, as one contiguous (4H, T * n) block (copied step by step while in cache)."""
     T = acts.shape[0]
     H = w_hh.shape[1]
+    n = b1 - b0
+    dgc = np.empty((4 * H, T * n), dtype=dgates.dtype)
     dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
     dc = np.empty((b1 - b0, H), dtype=dgates.dtype)
     for bb in range(b1 - b0):
@@ -213,8 +239,10 @@ def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1
                 _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, True)
             else:
                 _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
+        keep_step(dgc, dgates[t, b0:b1], t)
         np.dot(dgates[t, b0:b1], w_hh, dh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]
             dc0[b0 + bb, j] = dc[bb, j]
+    return dgc

@@ -14,8 +14,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT, JIT_PARALLEL
-from ._common import accumulate_weight_grads, input_grad, input_projection, n_chunks
+from .._config import JIT
+from ._common import (
+    JIT_PRANGE,
+    accumulate_bias_grad,
+    accumulate_weight_grads,
+    add_chunk_weight_grad,
+    input_grad,
+    input_projection,
+    keep_step,
+    n_chunks,
+    n_groups,
+)
 from .activations import as_type_of, tanh_
 
 __all__ = ["rnn_forward", "rnn_backward", "TANH", "RELU"]
@@ -24,7 +34,7 @@ TANH = 0
 RELU = 1
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
     """Run one vanilla RNN layer over T steps.
 
@@ -97,7 +107,7 @@ def _rnn_grad_row(dg, h, dh_out, dh, H, relu):
             dg[j] = dhv * (one - h[j] * h[j])
 
 
-@njit(**JIT_PARALLEL)
+@njit(**JIT_PRANGE)
 def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk):
     """Backpropagate through one vanilla RNN layer over T steps.
 
@@ -121,20 +131,32 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
         As given to and written by :func:`rnn_forward`.
     chunk : int
     """
-    T, B, _ = x.shape
-    for ci in prange(n_chunks(B, chunk)):
-        b0 = ci * chunk
-        _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, min(B, b0 + chunk))
+    B = x.shape[1]
+    G, H = w_hh.shape
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H)
+    pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            dgc = _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1)
+            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
+    # The shares in a fixed order: the same bits for any thread count.
+    for gi in range(ng):
+        dw_hh += pw_hh[gi]
     input_grad(dx, dgates, w_ih)
     accumulate_weight_grads(dw_ih, db_ih, dgates, x)
-    accumulate_weight_grads(dw_hh, db_hh, dgates, hs[:T])
+    accumulate_bias_grad(db_hh, dgates)
 
 
 @njit(**JIT)
 def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
-    """The time loop of :func:`rnn_backward` for batch rows ``b0:b1``."""
+    """The time loop of :func:`rnn_backward` for batch rows ``b0:b1``; returns their gate
+    gradients transposed, as one contiguous (H, T * n) block (copied step by step while in cache)."""
     T = dgates.shape[0]
     H = w_hh.shape[1]
+    dgc = np.empty((H, T * (b1 - b0)), dtype=dgates.dtype)
     dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
     for bb in range(b1 - b0):
         for j in range(H):
@@ -146,7 +168,9 @@ def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
                 _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, True)
             else:
                 _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
+        keep_step(dgc, dgates[t, b0:b1], t)
         np.dot(dgates[t, b0:b1], w_hh, dh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]
+    return dgc
