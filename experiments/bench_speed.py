@@ -78,16 +78,19 @@ def worker_layer(lib, cell, B, T, I, H, dtype, repeats, number):
 def worker_predict(lib, H, repeats, number, steps=48, window=96):
     """Recursive forecast of one series: one forward over the window, then one step at a time."""
     if lib == "tsrnn":
+        from tsrnn._threads import single_blas_thread
         from tsrnn.nn import RecurrentRegressor
 
         model = RecurrentRegressor("lstm", 1, H, 1, seed=0)
         x = np.random.default_rng(0).standard_normal((1, window, 1)).astype(np.float32)
 
         def run():
-            out, state = model.forward(x)
-            nxt = out[:, -1:, :]
-            for _ in range(steps - 1):
-                nxt, state = model.forward(nxt, state)
+            # As RNNForecaster.predict runs it: the whole loop inside one single-BLAS-thread context.
+            with single_blas_thread():
+                out, state = model.forward(x)
+                nxt = out[:, -1:, :]
+                for _ in range(steps - 1):
+                    nxt, state = model.forward(nxt, state)
 
     else:
         import torch
