@@ -73,3 +73,14 @@ def test_read_only_package_dir_falls_back_to_user_cache(tmp_path):
     second = _run(tmp_path)
     assert second["value"] == 0.5
     assert second["hits"] >= 1 and second["misses"] == 0, second
+
+
+def test_numba_cache_dir_is_honoured(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), TSRNN_CACHE="1")
+    code = ("import numpy as np\nfrom tsrnn.kernels.optim import scale_\n"
+            "g = np.ones(3)\nscale_(g, 2.0)\nprint(scale_._cache._cache_path)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    path = out.stdout.strip().splitlines()[-1]
+    assert path.startswith(str(tmp_path / "cache")), path
+    assert list(Path(path).glob("*scale_*.nbi")) and list(Path(path).glob("*scale_*.nbc"))
