@@ -47,8 +47,10 @@ def check_array(value, name: str, shape, dtype, letters: str | None = None, fini
     ValueError
         Naming ``name``, the shape, dtype or value seen, and what was expected.
     """
-    expected = _shape_text(shape, letters)
+    # The expected-shape text is built only for an error message (this check sits on the
+    # per-step path of recursive forecasts).
     if not isinstance(value, np.ndarray):
+        expected = _shape_text(shape, letters)
         if value is None:
             raise ValueError(f"{name} is None; expected an array of shape {expected}")
         try:
@@ -58,17 +60,19 @@ def check_array(value, name: str, shape, dtype, letters: str | None = None, fini
         if value.dtype.kind in "iuf" and value.dtype != dtype:
             value = value.astype(dtype)
     if value.ndim != len(shape):
-        raise ValueError(f"{name} has {value.ndim} dimensions (shape {value.shape}); expected {len(shape)}: {expected}")
+        raise ValueError(f"{name} has {value.ndim} dimensions (shape {value.shape}); expected {len(shape)}: "
+                         f"{_shape_text(shape, letters)}")  # fmt: skip
     for axis, (seen, want) in enumerate(zip(value.shape, shape)):
         if want is not None and seen != want:
             letter = letters[axis] if letters else f"axis {axis}"
-            raise ValueError(f"{name} has shape {value.shape}; expected {expected} ({letter} must be {want}, got {seen})")
+            raise ValueError(f"{name} has shape {value.shape}; expected {_shape_text(shape, letters)} ({letter} must "
+                             f"be {want}, got {seen})")  # fmt: skip
     if value.dtype != dtype:
         raise ValueError(
             f"{name} has dtype {value.dtype}; expected {np.dtype(dtype)} (the layer's dtype). "
             f"Cast it with .astype(np.{np.dtype(dtype).name})"
         )
-    if finite and not np.all(np.isfinite(value)):
+    if finite and not np.isfinite(value).all():
         bad = np.argwhere(~np.isfinite(value))[0]
         raise ValueError(f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}: {value[tuple(bad)]})")
     return value
