@@ -169,6 +169,18 @@ def worker_peak():
     return {"gflops": 2 * 2048**3 / t / 1e9}
 
 
+def _cpu_name():
+    """The CPU model from /proc/cpuinfo where there is one, else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _run(args_list, env=None):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(args_list)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -219,7 +231,7 @@ def main(argv=None):
     peak = _run(["peak"])
     peak_gf = peak.get("gflops", float("nan"))
     emit(f"# tsrnn vs torch on CPU, forward+backward per batch, B={B} T={T} I={I}, one layer")
-    emit(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+    emit(f"# machine: {_cpu_name()}, {os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}; "
           f"{datetime.datetime.now():%Y-%m-%d %H:%M}; float32 GEMM peak {peak_gf:.1f} GFLOP/s")  # fmt: skip
     emit(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7}")
     for cell in args.cells:
