@@ -298,8 +298,7 @@ def main(argv=None):
         sys.path.insert(0, HERE)
         from _results import write_section
 
-        cmd = "python experiments/bench_speed.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])
-                                                     if (argv if argv is not None else sys.argv[1:]) else "")
+        cmd = " ".join(["python experiments/bench_speed.py", *(sys.argv[1:] if argv is None else argv)])
         write_section("speed", "## Speed: tsrnn against PyTorch on CPU\n\n"
                       f"Made by `{cmd}`. Ratio = torch time / tsrnn time (above 1: tsrnn faster); each figure the "
                       f"median of {runs} subprocess runs, the two libraries alternating.\n\n```text\n"

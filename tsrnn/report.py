@@ -81,8 +81,8 @@ def _summary(y_panel) -> pd.DataFrame:
             ("frequency", freq),
             ("from", str(first)),
             ("to", str(last)),
-            ("values (min / mean / max)", f"{y_panel.values.min():.4g} / {y_panel.values.mean():.4g} / "
-                                          f"{y_panel.values.max():.4g}"),  # fmt: skip
+            ("values (min / mean / max)",
+             f"{y_panel.values.min():.4g} / {y_panel.values.mean():.4g} / {y_panel.values.max():.4g}"),
         ],
         columns=["", "value"],
     )

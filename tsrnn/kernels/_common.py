@@ -153,12 +153,8 @@ def accumulate_weight_grads(dw, db, dgates, inp):
     """
     T, B, G = dgates.shape
     K = inp.shape[2]
-    d2 = dgates.reshape((T * B, G))
-    dw += np.dot(d2.T, inp.reshape((T * B, K)))
-    # Fixed row order: the bias gradient is the same bits whatever the thread count.
-    for r in range(T * B):
-        for j in range(G):
-            db[j] += d2[r, j]
+    dw += np.dot(dgates.reshape((T * B, G)).T, inp.reshape((T * B, K)))
+    accumulate_bias_grad(db, dgates)
 
 
 @njit(**JIT)

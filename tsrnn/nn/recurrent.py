@@ -112,6 +112,7 @@ class _Recurrent(Module):
         self._allocate(specs, dtype)
         self._fast = bool(self.dtype == np.float32 and FAST_ACTIVATIONS_FLOAT32)
         self._cache = None
+        self._scratch_bufs = {}  # reused gate buffers, see _scratch
         if self.device == "cuda":
             self._move_to_gpu()
         self.reset_parameters(seed)
@@ -461,10 +462,9 @@ def _scratch(layer, name, k, shape):
     third of its CPU time); kept per layer index and name, they are reallocated only when the
     batch shape changes.
     """
-    bufs = layer.__dict__.setdefault("_scratch_bufs", {})
-    buf = bufs.get((name, k))
+    buf = layer._scratch_bufs.get((name, k))
     if buf is None or buf.shape != shape:
-        buf = bufs[(name, k)] = np.empty(shape, dtype=layer.dtype)
+        buf = layer._scratch_bufs[(name, k)] = np.empty(shape, dtype=layer.dtype)
     return buf
 
 
