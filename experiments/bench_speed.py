@@ -78,19 +78,15 @@ def worker_layer(lib, cell, B, T, I, H, dtype, repeats, number):
 def worker_predict(lib, H, repeats, number, steps=48, window=96):
     """Recursive forecast of one series: one forward over the window, then one step at a time."""
     if lib == "tsrnn":
-        from tsrnn._threads import single_blas_thread
         from tsrnn.nn import RecurrentRegressor
 
         model = RecurrentRegressor("lstm", 1, H, 1, seed=0)
         x = np.random.default_rng(0).standard_normal((1, window, 1)).astype(np.float32)
 
         def run():
-            # As RNNForecaster.predict runs it: the whole loop inside one single-BLAS-thread context.
-            with single_blas_thread():
-                out, state = model.forward(x)
-                nxt = out[:, -1:, :]
-                for _ in range(steps - 1):
-                    nxt, state = model.forward(nxt, state)
+            # As RNNForecaster(strategy="recursive").predict runs it: the window through the layers,
+            # then the closed loop (every step, layers and head) in one kernel call.
+            model.forecast(x, steps)
 
     else:
         import torch
@@ -109,6 +105,19 @@ def worker_predict(lib, H, repeats, number, steps=48, window=96):
 
     run()
     return {"seconds": _median_time(run, repeats, number)}
+
+
+def worker_forecaster_predict(H, repeats, number, steps=48, window=96):
+    """``RNNForecaster(strategy="recursive").predict(h=48)`` of one series: pandas in and out, every step included."""
+    import pandas as pd
+
+    import tsrnn
+
+    y = pd.Series(np.sin(np.arange(400) / 4.0), index=pd.RangeIndex(400))
+    f = tsrnn.RNNForecaster(cell="lstm", hidden_size=H, window=window, horizon=1, strategy="recursive", epochs=1,
+                            windows_per_epoch=64, random_state=0).fit(y)  # fmt: skip
+    f.predict(h=steps)
+    return {"seconds": _median_time(lambda: f.predict(h=steps), repeats, number)}
 
 
 def worker_coldstart():
@@ -211,7 +220,8 @@ def main(argv=None):
     if args.worker:
         spec = json.loads(args.worker)
         kind = spec.pop(0)
-        fn = {"layer": worker_layer, "predict": worker_predict, "coldstart": worker_coldstart, "peak": worker_peak,
+        fn = {"layer": worker_layer, "predict": worker_predict, "coldstart": worker_coldstart,
+              "forecaster_predict": worker_forecaster_predict, "peak": worker_peak,
               "coldcompile": worker_coldcompile, "grads": worker_grads}[kind]
         print(json.dumps(fn(*spec)))
         return 0
@@ -256,6 +266,9 @@ def main(argv=None):
     a, b = pred["tsrnn"].get("seconds", float("nan")), pred["torch"].get("seconds", float("nan"))
     emit(f"# recursive 48-step forecast of one series (LSTM H={ph}, window 96): tsrnn {a * 1e3:.2f} ms, "
           f"torch {b * 1e3:.2f} ms, ratio {b / a:.1f}")  # fmt: skip
+    fp = _median_of_runs(["forecaster_predict", ph, repeats, number], runs).get("seconds", float("nan"))
+    emit(f"# the same through RNNForecaster(strategy='recursive').predict(h=48), pandas in and out: {fp * 1e3:.2f} ms, "
+          f"ratio to torch's bare loop {b / fp:.1f}")  # fmt: skip
     threads = {}
     th = 8 if args.smoke else 64
     for n in (1, 2):

@@ -310,6 +310,26 @@ def check_linear_head():
                          **TOL[dtype])  # fmt: skip
 
 
+def check_closed_loop():
+    """A closed-loop forecast of a model on the GPU (one forward per step) equals the CPU kernel's, baseline lags included."""
+    from helpers import assert_close
+
+    from tsrnn.nn import RecurrentRegressor
+    from tsrnn.nn.recursive import closed_loop
+
+    rng = np.random.default_rng(6)
+    for cell in ("lstm", "gru", "rnn"):
+        for dtype in (np.float32, np.float64):
+            cpu, gpu = (RecurrentRegressor(cell, 1, H, 1, num_layers=2, dtype=dtype, seed=1, device=d)
+                        for d in ("cpu", "cuda"))  # fmt: skip
+            x = rng.standard_normal((3, T, 1)).astype(dtype)
+            hist, lag = rng.standard_normal((3, 4, 1)), np.array([0, 1, 4])
+            got, want = (closed_loop(m, out[:, -1], state, 5, hist, lag)
+                         for m, (out, state) in ((m, m.forward(x)) for m in (gpu, cpu)))  # fmt: skip
+            assert_close(got, want, what=f"closed loop {cell} {dtype.__name__}", **TOL[dtype])
+            assert_close(gpu.forecast(x, 3), cpu.forecast(x, 3), what=f"forecast {cell} {dtype.__name__}", **TOL[dtype])
+
+
 def check_parameters_on_device():
     """Same seed, same initial weights as on the CPU; state_dict/load_state_dict/zero_grad/reset on device buffers."""
     from tsrnn.nn import GRU, LSTM, RNN
@@ -425,6 +445,7 @@ CHECKS.update({
     "optimizers": check_optimizers,
     "losses": check_losses,
     "linear-head": check_linear_head,
+    "closed-loop": check_closed_loop,
     "parameters-on-device": check_parameters_on_device,
     "bad-input": check_bad_input,
     "path-choice": check_path_choice,

@@ -1268,26 +1268,18 @@ class RNNForecaster(BaseForecaster):
                 pred += baseline_forecast(full, self.horizon, seasons, self.baseline, last_only=True, window=length,
                                           chosen=chosen)[:, :h]  # fmt: skip
         else:
-            pred = np.empty((n, h), dtype=np.float64)
-            seq = full.astype(np.float64)
-            if self.baseline == "naive":
+            # The one-step baseline of each next step: the value ``lag`` steps before it.
+            if self.baseline is None:
+                lag = np.zeros(n, dtype=np.int64)
+            elif self.baseline == "naive":
                 lag = np.ones(n, dtype=np.int64)
             elif chosen is not None:
                 lag = chosen
             else:
                 lag = np.full(n, seasons[0], dtype=np.int64)
-            rows = np.arange(n)
-            nxt = out[:, -1, 0].astype(np.float64)
-            for k in range(h):
-                value = nxt
-                if self.baseline is not None:
-                    # The one-step baseline of the next step: the value ``lag`` steps before it.
-                    value = nxt + seq[rows, seq.shape[1] - lag]
-                    seq = np.concatenate([seq[:, 1:], value[:, None]], axis=1)
-                pred[:, k] = value
-                if k + 1 < h:
-                    step_out, state = model.forward(value.astype(dtype)[:, None, None], state)
-                    nxt = step_out[:, -1, 0].astype(np.float64)
+            from ..nn.recursive import closed_loop
+
+            pred = closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
         return pred * scale_ + loc, loc, scale_
 
     def _predict(self, panel, h, positions=None, X=None):

@@ -9,6 +9,7 @@ import numpy as np
 from .._validation import check_array
 from .linear import Linear
 from .recurrent import GRU, LSTM, RNN, _is_device_array, _resolve_device
+from .recursive import closed_loop
 
 __all__ = ["RecurrentRegressor", "make_recurrent"]
 
@@ -135,6 +136,41 @@ class RecurrentRegressor:
         return self.head.forward(h), state
 
     __call__ = forward
+
+    def forecast(self, x, steps, state=None):
+        """Closed-loop forecast: read ``x``, then feed every prediction back as the next input.
+
+        Needs ``input_size == output_size``. On the CPU the steps after the window run in one
+        kernel call (:func:`tsrnn.nn.recursive.closed_loop`); on the GPU, one :meth:`forward` call per step.
+
+        Parameters
+        ----------
+        x : (B, T, I) array
+            Input windows.
+        steps : int
+            Values to predict per sequence.
+        state : recurrent state, optional
+            Initial state, as for :meth:`forward`.
+
+        Returns
+        -------
+        pred : (B, steps, O) float64 array
+            ``pred[:, 0]`` is the output at the last step of ``x``; ``pred[:, k]`` the output
+            after ``pred[:, k-1]`` was fed in.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from tsrnn.nn import RecurrentRegressor
+        >>> m = RecurrentRegressor("lstm", 1, 8, 1, seed=0)
+        >>> m.forecast(np.zeros((2, 10, 1), np.float32), steps=5).shape
+        (2, 5, 1)
+        """
+        if self.input_size != self.output_size:
+            raise ValueError(f"forecast feeds the output back as input, so input_size must equal output_size; got "
+                             f"input_size={self.input_size}, output_size={self.output_size}")  # fmt: skip
+        out, state = self.forward(x, state)
+        return closed_loop(self, out[:, -1], state, steps)
 
     def backward(self, dy, dstate=None):
         """Backpropagate ``dy`` (B, T, O) through the head and the layers; returns dx (B, T, I)."""
