@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._threads import single_blas_thread
 from .._validation import check_array
 from .linear import Linear
 from .recurrent import GRU, LSTM, RNN, _is_device_array, _resolve_device
@@ -132,8 +133,11 @@ class RecurrentRegressor:
         """
         if self.device == "cuda":
             return self._forward_cuda(x, state)
-        h, state = self.rnn.forward(x, state)
-        return self.head.forward(h), state
+        # The head's GEMM too runs on one BLAS thread: a multi-threaded OpenBLAS call leaves its
+        # threads spinning for a while afterwards, taking cores from the next kernels' threads.
+        with single_blas_thread():
+            h, state = self.rnn.forward(x, state)
+            return self.head.forward(h), state
 
     __call__ = forward
 
@@ -180,8 +184,9 @@ class RecurrentRegressor:
             B, T = self.head._x[1][:2] if self.head._x is not None else (None, None)
             dy = check_array(dy, "dy", (B, T, self.output_size), self.dtype, letters="BTO")
             return self.rnn.backward(self.head.backward(cuda.to_device(dy)), dstate).copy_to_host()
-        dh = self.head.backward(dy)
-        return self.rnn.backward(dh, dstate)
+        with single_blas_thread():
+            dh = self.head.backward(dy)
+            return self.rnn.backward(dh, dstate)
 
     def _forward_cuda(self, x, state):
         """Everything on the device; one copy of ``x`` up and of ``y`` and the state down when ``x`` is NumPy."""

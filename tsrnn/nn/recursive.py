@@ -5,9 +5,11 @@ See :mod:`tsrnn.kernels.recursive` for what runs and why it is one call.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from .._config import BATCH_CHUNK
+from .._config import BATCH_CHUNK, PARALLEL
 from .._threads import single_blas_thread
 from .._validation import check_array, check_positive_int
 
@@ -29,6 +31,35 @@ def _stacked_weights(rnn):
     b_ih = np.stack([w[k][2] for k in range(L)])
     b_hh = np.stack([w[k][3] for k in range(L)])
     return w_ih0_t, w_ihu_t, w_hh_t, b_ih, b_hh
+
+
+_pool = None
+
+
+def _run_chunks(kernel, args, B, chunk, fast):
+    """Run ``kernel(*args, chunk, c0, c1, fast)`` over all chunks of ``chunk`` rows, ranges of chunks in threads.
+
+    The chunks are fixed by ``chunk`` alone and each is computed the same way whichever
+    thread runs it, so results do not depend on the thread count (numba's, which this
+    follows; ``TSRNN_PARALLEL=0`` runs everything in the calling thread).
+    """
+    global _pool
+    import numba
+
+    n = -(-B // chunk)
+    workers = min(n, numba.get_num_threads()) if PARALLEL else 1
+    with single_blas_thread():
+        if workers <= 1:
+            kernel(*args, chunk, 0, n, fast)
+            return
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=numba.config.NUMBA_NUM_THREADS, thread_name_prefix="tsrnn")
+        bounds = np.linspace(0, n, workers + 1).round().astype(int)
+        jobs = [_pool.submit(kernel, *args, chunk, int(c0), int(c1), fast) for c0, c1 in itertools.pairwise(bounds)]
+        for job in jobs:
+            job.result()
 
 
 def closed_loop(model, first, state, steps, history=None, lag=None):
@@ -102,20 +133,20 @@ def closed_loop(model, first, state, steps, history=None, lag=None):
     first = np.ascontiguousarray(first)
     h = np.array(h, dtype=dt, order="C")
     fast = rnn._fast
-    with single_blas_thread():
-        if rnn._has_cell_state:
-            from ..kernels.recursive import lstm_recursive
+    if rnn._has_cell_state:
+        from ..kernels.recursive import lstm_recursive
 
-            lstm_recursive(pred, hist, lag, first, h, np.array(c, dtype=dt, order="C"), *weights, head_w_t, head_b,
-                           BATCH_CHUNK, fast)  # fmt: skip
-        elif rnn._gates == 3:
-            from ..kernels.recursive import gru_recursive
+        kernel, args = lstm_recursive, (pred, hist, lag, first, h, np.array(c, dtype=dt, order="C"), *weights,
+                                        head_w_t, head_b)  # fmt: skip
+    elif rnn._gates == 3:
+        from ..kernels.recursive import gru_recursive
 
-            gru_recursive(pred, hist, lag, first, h, *weights, head_w_t, head_b, BATCH_CHUNK, fast)
-        else:
-            from ..kernels.recursive import rnn_recursive
+        kernel, args = gru_recursive, (pred, hist, lag, first, h, *weights, head_w_t, head_b)
+    else:
+        from ..kernels.recursive import rnn_recursive
 
-            rnn_recursive(pred, hist, lag, first, h, *weights, head_w_t, head_b, rnn._nl_code, BATCH_CHUNK, fast)
+        kernel, args = rnn_recursive, (pred, hist, lag, first, h, *weights, head_w_t, head_b, rnn._nl_code)
+    _run_chunks(kernel, args, B, BATCH_CHUNK, fast)
     return pred
 
 
