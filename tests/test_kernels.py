@@ -29,3 +29,43 @@ def test_backward_with_more_chunks_than_parallel_tasks_matches_reference(cell, H
     want = reference_results(cell, m, x, state, dout, dstate)
     for key in want:
         assert_close(got[key], want[key], atol=1e-10, rtol=1e-10, what=f"{cell} {key}")
+
+
+# ------------------------------------------------------------------ split per-step products
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_products_equal_numpy(dtype):
+    from tsrnn.kernels._common import SMALL_GEMM, gemm_view_copy, matmul_split_cols, matmul_split_inner
+
+    rng = np.random.default_rng(0)
+    # M*N*K above SMALL_GEMM (split into parts, widths not dividing N or K evenly), and below it (one call).
+    for M, K, N in ((16, 130, 517), (16, 517, 130), (3, 7, 5)):
+        a = rng.standard_normal((M, K)).astype(dtype)
+        b = rng.standard_normal((K, N)).astype(dtype)
+        assert (M * N * K > SMALL_GEMM) == (M > 3)
+        for fn in (matmul_split_cols, matmul_split_inner):
+            out = np.full((M, N), np.nan, dtype)
+            fn(out, a, b)
+            np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                       atol=1e-3 if dtype == np.float32 else 1e-10)  # fmt: skip
+    # Strided views (the column blocks the split products hand to BLAS), and the copying fallback.
+    big = rng.standard_normal((6, 20)).astype(dtype)
+    a, b = big[:, 2:7], rng.standard_normal((5, 20)).astype(dtype)[:, 3:11]
+    out = np.ones((6, 30), dtype)
+    gemm_view_copy(out[:, 4:12], a, b, 1.0)
+    np.testing.assert_allclose(out[:, 4:12], 1.0 + a.astype(np.float64) @ b, rtol=1e-5)
+    assert np.all(out[:, :4] == 1) and np.all(out[:, 12:] == 1)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_products_inside_the_cells_match_the_reference(cell, dtype):
+    # 16-row chunks: every per-step product (M*N*K = 16*G*H > 1e6) runs split, forward and backward.
+    H = 256 if cell == "rnn_tanh" else 160
+    G = {"lstm": 4, "gru": 3, "rnn_tanh": 1}[cell] * H
+    assert 16 * G * H > _common.SMALL_GEMM
+    m, x, state, dout, dstate = random_case(cell, 21, 4, 2, H, 1, dtype, 3)
+    got = run_tsrnn(cell, m, x, state, dout, dstate)
+    want = reference_results(cell, m, x, state, dout, dstate)
+    tol = dict(atol=1e-10, rtol=1e-10) if dtype == np.float64 else dict(atol=2e-4, rtol=1e-3)
+    for key in want:
+        assert_close(got[key], want[key], what=f"{cell} {key}", **tol)

@@ -26,6 +26,8 @@ from ._common import (
     input_grad,
     input_projection,
     keep_step,
+    matmul_split_cols,
+    matmul_split_inner,
     n_chunks,
     n_groups,
 )
@@ -69,7 +71,7 @@ def _gru_forward_chunk(hs, acts, hn, w_hh_t, b_hh, b0, b1, fast):
     H = hs.shape[2]
     rec = np.empty((b1 - b0, 3 * H), dtype=hs.dtype)
     for t in range(T):
-        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        matmul_split_cols(rec, hs[t, b0:b1], w_hh_t)
         for bb in range(b1 - b0):
             b = b0 + bb
             # Branch once per row; the inlined step then has branch-free, vectorizable loops.
@@ -201,7 +203,7 @@ def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
             _gru_grad_row(dgx[t, b], dgh[t, b], dz[bb], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
         keep_step(dgc, dgh[t, b0:b1], t)
         # The GEMM writes the recurrent part straight into dh (no separate accumulation pass).
-        np.dot(dgh[t, b0:b1], w_hh, dh)
+        matmul_split_inner(dh, dgh[t, b0:b1], w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dz[bb, j] + dh[bb, j]

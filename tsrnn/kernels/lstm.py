@@ -38,6 +38,8 @@ from ._common import (
     input_grad,
     input_projection,
     keep_step,
+    matmul_split_cols,
+    matmul_split_inner,
     n_chunks,
     n_groups,
 )
@@ -84,7 +86,7 @@ def _lstm_forward_chunk(hs, cs, acts, w_hh_t, b_hh, b0, b1, fast):
     H = hs.shape[2]
     rec = np.empty((b1 - b0, 4 * H), dtype=hs.dtype)
     for t in range(T):
-        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        matmul_split_cols(rec, hs[t, b0:b1], w_hh_t)
         for bb in range(b1 - b0):
             b = b0 + bb
             # The activation mode is branched on once per row and passed on as a
@@ -240,7 +242,7 @@ def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1
             else:
                 _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
         keep_step(dgc, dgates[t, b0:b1], t)
-        np.dot(dgates[t, b0:b1], w_hh, dh)
+        matmul_split_inner(dh, dgates[t, b0:b1], w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]

@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from .._config import JIT
+from ._common import matmul_split_cols
 from .gru import _gru_cell_row
 from .lstm import _lstm_cell_row
 from .rnn import RELU, _rnn_cell_row
@@ -78,7 +79,7 @@ def _matmul(out, inp, w_t):
     if inp.shape[0] <= SMALL_ROWS:
         _matmul_small(out, inp, w_t)
     else:
-        np.dot(inp, w_t, out)
+        matmul_split_cols(out, inp, w_t)
 
 
 @njit(inline="always", **JIT)

@@ -23,6 +23,8 @@ from ._common import (
     input_grad,
     input_projection,
     keep_step,
+    matmul_split_cols,
+    matmul_split_inner,
     n_chunks,
     n_groups,
 )
@@ -69,7 +71,7 @@ def _rnn_forward_chunk(hs, pre, w_hh_t, b_hh, nonlinearity, b0, b1, fast):
     H = hs.shape[2]
     rec = np.empty((b1 - b0, H), dtype=hs.dtype)
     for t in range(T):
-        np.dot(hs[t, b0:b1], w_hh_t, rec)
+        matmul_split_cols(rec, hs[t, b0:b1], w_hh_t)
         for bb in range(b1 - b0):
             b = b0 + bb
             # Branch once per row; the inlined step then has a branch-free, vectorizable loop.
@@ -169,7 +171,7 @@ def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
             else:
                 _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
         keep_step(dgc, dgates[t, b0:b1], t)
-        np.dot(dgates[t, b0:b1], w_hh, dh)
+        matmul_split_inner(dh, dgates[t, b0:b1], w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]
