@@ -6,10 +6,12 @@
 Every timing runs in its own subprocess (tsrnn and torch never share a process), the two
 libraries alternate, and each figure is the median of ``--repeats`` runs. Rows: forward +
 backward per batch at B=64, T=48, I=1, one layer, for each cell, H and dtype, with the ratio
-torch/tsrnn (above 1: tsrnn faster), GFLOP/s (training counted as 6*G*B*T*H*(I+H) FLOPs)
-and the share of this machine's float32 GEMM peak (a 2048x2048 numpy matmul, measured in
-the same run). Then: a recursive 48-step forecast of one series (tsrnn RNNForecaster's
-network vs the same loop in torch), 2 threads against 1, and cold-start costs.
+torch/tsrnn (above 1: tsrnn faster), GFLOP/s (training counted as 6*G*B*T*H*(I+H) FLOPs),
+the share of this machine's GEMM peak for the row's dtype (a 2048x2048 numpy matmul, measured
+in the same run), and the bound: the ratio a kernel running every FLOP at that peak would
+reach (a target above it cannot be met on this machine). Then: a recursive 48-step forecast
+of one series (tsrnn's network vs the same loop in torch, and tsrnn's whole
+RNNForecaster.predict), 2 threads against 1, and cold-start costs.
 """
 
 from __future__ import annotations
@@ -171,8 +173,8 @@ def worker_grads(cell, B, T, I, H, dtype):
     return {"sha": hashlib.sha256(blob).hexdigest()}
 
 
-def worker_peak():
-    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+def worker_peak(dtype="float32"):
+    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(dtype)
     a @ a
     t = _median_time(lambda: a @ a, 5, 1)
     return {"gflops": 2 * 2048**3 / t / 1e9}
@@ -238,12 +240,15 @@ def main(argv=None):
     dtypes = ["float32"] if args.smoke else args.dtypes
     runs = 1 if args.smoke else args.runs
     repeats, number = (1, 1) if args.smoke else (5, 10)
-    peak = _run(["peak"])
-    peak_gf = peak.get("gflops", float("nan"))
+    peak = {dt: _run(["peak", dt]).get("gflops", float("nan")) for dt in ("float32", "float64")}
+    peak_gf = peak["float32"]
     emit(f"# tsrnn vs torch on CPU, forward+backward per batch, B={B} T={T} I={I}, one layer")
     emit(f"# machine: {_cpu_name()}, {os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}; "
-          f"{datetime.datetime.now():%Y-%m-%d %H:%M}; float32 GEMM peak {peak_gf:.1f} GFLOP/s")  # fmt: skip
-    emit(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7}")
+          f"{datetime.datetime.now():%Y-%m-%d %H:%M}; GEMM peak (2048x2048 numpy matmul) float32 {peak_gf:.1f}, "
+          f"float64 {peak['float64']:.1f} GFLOP/s")  # fmt: skip
+    emit("# % peak: of the row's dtype; bound: the ratio a kernel running all its FLOPs at that peak would reach")
+    emit(f"{'cell':5} {'H':>4} {'dtype':8} {'tsrnn ms':>9} {'torch ms':>9} {'ratio':>6} {'GF/s':>7} {'% peak':>7} "
+         f"{'bound':>6}")  # fmt: skip
     for cell in args.cells:
         for dtype in dtypes:
             for H in hidden:
@@ -259,8 +264,9 @@ def main(argv=None):
                     res[lib] = float("nan") if errs else float(np.median([v["seconds"] for v in vals]))
                 a, b = res["tsrnn"], res["torch"]
                 gf = train_flops(cell, B, T, I, H) / a / 1e9
+                at_peak = train_flops(cell, B, T, I, H) / (peak[dtype] * 1e9)
                 emit(f"{cell:5} {H:4d} {dtype:8} {a * 1e3:9.3f} {b * 1e3:9.3f} {b / a:6.2f} {gf:7.2f} "
-                      f"{100 * gf / peak_gf:6.1f}%")  # fmt: skip
+                      f"{100 * gf / peak[dtype]:6.1f}% {b / at_peak:6.1f}")  # fmt: skip
     ph = 8 if args.smoke else 64
     pred = {lib: _median_of_runs(["predict", lib, ph, repeats, number], runs) for lib in ("tsrnn", "torch")}
     a, b = pred["tsrnn"].get("seconds", float("nan")), pred["torch"].get("seconds", float("nan"))

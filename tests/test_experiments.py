@@ -16,7 +16,7 @@ def test_bench_speed_smoke():
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
-    assert "float32 GEMM peak" in out and "recursive 48-step forecast" in out and "cold start" in out
+    assert "GEMM peak (2048x2048 numpy matmul) float32" in out and "recursive 48-step forecast" in out and "cold start" in out
     assert "through RNNForecaster(strategy='recursive').predict(h=48)" in out
     assert "gradients bit-identical with 1 and 2 threads (H=8 float32): gru yes" in out
     assert "cold compile of gru (empty cache)" in out

@@ -58,3 +58,7 @@ def test_warmup_compiles_requested_cells():
     from tsrnn.kernels.gru import gru_backward, gru_forward
 
     assert len(gru_forward.signatures) >= 2 and len(gru_backward.signatures) >= 2
+    tsrnn.warmup(cells=("gru",), recursive=True)
+    from tsrnn.kernels.recursive import gru_recursive
+
+    assert len(gru_recursive.signatures) >= 1

@@ -9,7 +9,7 @@ import numpy as np
 __all__ = ["warmup"]
 
 
-def warmup(cells=("lstm", "gru", "rnn"), dtypes=("float32",)) -> dict:
+def warmup(cells=("lstm", "gru", "rnn"), dtypes=("float32",), recursive=False) -> dict:
     """Compile the kernels of the given cells and dtypes now, so the first ``fit`` does not wait.
 
     Runs one tiny forward, backward and optimizer step per (cell, dtype). With numba's
@@ -19,6 +19,9 @@ def warmup(cells=("lstm", "gru", "rnn"), dtypes=("float32",)) -> dict:
     ----------
     cells : iterable of {"lstm", "gru", "rnn"}
     dtypes : iterable of {"float32", "float64"}
+    recursive : bool, default False
+        Also compile the closed-loop kernel of recursive forecasts
+        (``RNNForecaster(strategy="recursive")``, :meth:`tsrnn.nn.RecurrentRegressor.forecast`).
 
     Returns
     -------
@@ -36,5 +39,7 @@ def warmup(cells=("lstm", "gru", "rnn"), dtypes=("float32",)) -> dict:
             trainer = TBPTTTrainer(model, "mse", Adam(model.parameters()), clip_norm=1.0)
             x = np.zeros((2, 3, 1), dtype=dt)
             trainer.step(x, x)
+            if recursive:
+                model.forecast(x, 2)
             timings[(cell, dt.name)] = time.perf_counter() - t0
     return timings
