@@ -17,10 +17,8 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    accumulate_bias_grad,
-    accumulate_weight_grads,
     add_chunk_weight_grad,
-    input_grad,
+    chunk_input_side,
     input_projection,
     keep_step,
     matmul_split_cols,
@@ -133,23 +131,26 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
         As given to and written by :func:`rnn_forward`.
     chunk : int
     """
-    B = x.shape[1]
+    B, I = x.shape[1], x.shape[2]
     G, H = w_hh.shape
     nc = n_chunks(B, chunk)
-    ng = n_groups(nc, G, H)
+    ng = n_groups(nc, G, H + I)
     pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
+    pw_ih = np.zeros((ng, G, I), dtype=x.dtype)
+    pb = np.zeros((ng, G), dtype=x.dtype)
     for gi in prange(ng):
         for ci in range(gi, nc, ng):
             b0 = ci * chunk
             b1 = min(B, b0 + chunk)
             dgc = _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1)
             add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-    # The shares in a fixed order: the same bits for any thread count.
+            chunk_input_side(dx, pw_ih[gi], pb[gi], dgates, x, w_ih, b0, b1)
+    # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
-    input_grad(dx, dgates, w_ih)
-    accumulate_weight_grads(dw_ih, db_ih, dgates, x)
-    accumulate_bias_grad(db_hh, dgates)
+        dw_ih += pw_ih[gi]
+        db_ih += pb[gi]
+        db_hh += pb[gi]
 
 
 @njit(**JIT)
