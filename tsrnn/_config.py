@@ -25,8 +25,15 @@ TSRNN_FAST_ACTIVATIONS : {"1", "0"}, default "1"
     Use a clamped rational approximation of tanh (and sigmoid through
     ``sigmoid(x) = 0.5 + 0.5 * tanh(x / 2)``) in float32 kernels, about 6x cheaper than
     ``math.tanh`` on builds of numba without SVML. Its relative error is below 1e-6,
-    under float32's own rounding of the recurrences. float64 kernels always use the
-    exact functions.
+    under float32's own rounding of the recurrences. float64 has its own flag, below.
+TSRNN_FAST_ACTIVATIONS_FLOAT64 : {"1", "0"}, default "1"
+    Use a vectorizable range-reduced exp (degree-13 polynomial, ``2**k`` built in the
+    exponent bits) for tanh and sigmoid in the float64 CPU kernels, about 1.4 ns a value
+    against 9-14 ns for libm's ``tanh``/``exp``. Measured error on 10^7 points of
+    [-40, 40] and the edge cases: at most 2.3e-16 absolute (4.5e-16 relative) for both,
+    exact limits, NaN propagated; the float64 kernels still match the NumPy reference to
+    1e-10. "0" selects libm (``math.tanh``, ``math.exp``) for bit-level agreement with
+    earlier releases. float64 on the GPU always uses the exact functions.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ __all__ = [
     "JIT_PARALLEL",
     "BATCH_CHUNK",
     "FAST_ACTIVATIONS_FLOAT32",
+    "FAST_ACTIVATIONS_FLOAT64",
     "DEFAULT_DTYPE",
     "SUPPORTED_DTYPES",
 ]
@@ -75,6 +83,7 @@ FASTMATH = {"reassoc", "contract", "arcp", "nsz"} if _env_flag("TSRNN_FASTMATH",
 PARALLEL: bool = _env_flag("TSRNN_PARALLEL", True)
 BATCH_CHUNK: int = _env_int("TSRNN_BATCH_CHUNK", 16, 1)
 FAST_ACTIVATIONS_FLOAT32: bool = _env_flag("TSRNN_FAST_ACTIVATIONS", True)
+FAST_ACTIVATIONS_FLOAT64: bool = _env_flag("TSRNN_FAST_ACTIVATIONS_FLOAT64", True)
 
 #: Options for serial kernels (``numba.njit(**JIT)``).
 JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}

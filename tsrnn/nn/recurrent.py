@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._config import BATCH_CHUNK, FAST_ACTIVATIONS_FLOAT32
+from .._config import BATCH_CHUNK, FAST_ACTIVATIONS_FLOAT32, FAST_ACTIVATIONS_FLOAT64
 from .._threads import single_blas_thread
 from .._validation import check_array, check_positive_int
 from .module import Module
@@ -110,7 +110,12 @@ class _Recurrent(Module):
                 (f"bias_hh_l{k}", (G,)),
             ]
         self._allocate(specs, dtype)
-        self._fast = bool(self.dtype == np.float32 and FAST_ACTIVATIONS_FLOAT32)
+        # Fast activations (tsrnn.kernels.activations): float32 everywhere, float64 on the CPU
+        # only (the CUDA kernels have no float64 fast form).
+        self._fast = bool(
+            (self.dtype == np.float32 and FAST_ACTIVATIONS_FLOAT32)
+            or (self.dtype == np.float64 and FAST_ACTIVATIONS_FLOAT64 and self.device == "cpu")
+        )
         self._cache = None
         self._scratch_bufs = {}  # reused gate buffers, see _scratch
         if self.device == "cuda":
