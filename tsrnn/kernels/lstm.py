@@ -7,12 +7,13 @@ Gate order and equations are PyTorch's (``torch.nn.LSTM``), G = 4H::
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-Work split: the input projection, the input gradient, the input-side weight gradient and
-the biases' gradients are single GEMMs (or passes) over all T*B rows. Only the recurrent
-matmul (one BLAS call per chunk and step) and one fused pointwise pass sit inside the time
-loop. The time loop runs in parallel over fixed chunks of ``chunk`` batch rows; each chunk
-writes only its own rows. The recurrent weight gradient, the largest GEMM of the backward
-pass, is computed inside the same parallel loop, one share per task summed in a fixed order
+Work split: the input projection is a single GEMM over all T*B rows. Only the recurrent
+matmul (one BLAS call per chunk and step, split into parts where it is large, see
+:func:`tsrnn.kernels._common.matmul_split_cols`) and one fused pointwise pass sit inside the
+time loop. The time loop runs in parallel over fixed chunks of ``chunk`` batch rows; each
+chunk writes only its own rows. The backward pass computes every weight and bias gradient
+and the input gradient inside the same parallel loop, from each chunk's gate gradients
+while they are in cache: one share per task, the shares summed in a fixed order
 (:mod:`tsrnn.kernels._common`). Results do not depend on the number of threads.
 
 Compile time: the ``prange`` loop body is a call of a plain (serial) kernel for one chunk
@@ -32,10 +33,8 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    accumulate_bias_grad,
-    accumulate_weight_grads,
     add_chunk_weight_grad,
-    input_grad,
+    chunk_input_side,
     input_projection,
     keep_step,
     matmul_split_cols,
@@ -203,23 +202,26 @@ def lstm_backward(
     chunk : int
     fast : bool
     """
-    T, B, _ = x.shape
+    T, B, I = x.shape
     G, H = w_hh.shape
     nc = n_chunks(B, chunk)
-    ng = n_groups(nc, G, H)
+    ng = n_groups(nc, G, H + I)
     pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
+    pw_ih = np.zeros((ng, G, I), dtype=x.dtype)
+    pb = np.zeros((ng, G), dtype=x.dtype)
     for gi in prange(ng):
         for ci in range(gi, nc, ng):
             b0 = ci * chunk
             b1 = min(B, b0 + chunk)
             dgc = _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast)
             add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-    # The shares in a fixed order: the same bits for any thread count.
+            chunk_input_side(dx, pw_ih[gi], pb[gi], dgates, x, w_ih, b0, b1)
+    # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
-    input_grad(dx, dgates, w_ih)
-    accumulate_weight_grads(dw_ih, db_ih, dgates, x)
-    accumulate_bias_grad(db_hh, dgates)
+        dw_ih += pw_ih[gi]
+        db_ih += pb[gi]
+        db_hh += pb[gi]
 
 
 @njit(**JIT)
