@@ -1,5 +1,6 @@
 """CPU kernel internals: how a backward pass splits its work, checked against the float64 reference."""
 
+import numba
 import numpy as np
 import pytest
 from test_cells import random_case, reference_results
@@ -47,13 +48,26 @@ def test_split_products_equal_numpy(dtype):
             fn(out, a, b)
             np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-4 if dtype == np.float32 else 1e-12,
                                        atol=1e-3 if dtype == np.float32 else 1e-10)  # fmt: skip
-    # Strided views (the column blocks the split products hand to BLAS), and the copying fallback.
-    big = rng.standard_normal((6, 20)).astype(dtype)
-    a, b = big[:, 2:7], rng.standard_normal((5, 20)).astype(dtype)[:, 3:11]
-    out = np.ones((6, 30), dtype)
-    gemm_view_copy(out[:, 4:12], a, b, 1.0)
-    np.testing.assert_allclose(out[:, 4:12], 1.0 + a.astype(np.float64) @ b, rtol=1e-5)
-    assert np.all(out[:, :4] == 1) and np.all(out[:, 12:] == 1)
+    # Strided views (the column blocks the split products hand to BLAS), transposed operands, beta,
+    # and the copying fallback used where numba's GEMM entry point is missing.
+    from tsrnn.kernels._common import gemm_view
+
+    @numba.njit
+    def call(out, a, b, beta, a_t, b_t):
+        gemm_view(out, a, b, beta, a_t, b_t)
+
+    big = rng.standard_normal((12, 20)).astype(dtype)
+    other = rng.standard_normal((12, 20)).astype(dtype)
+    a, b = big[:6, 2:7], other[:5, 3:11]  # (6, 5) @ (5, 8), rows strided
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for a_t, b_t in ((False, False), (True, False), (False, True), (True, True)):
+        aa = np.ascontiguousarray(a.T)[:, :] if a_t else a
+        bb = np.ascontiguousarray(b.T) if b_t else b
+        for fn in (call, gemm_view_copy):
+            out = np.ones((6, 30), dtype)
+            fn(out[:, 4:12], aa, bb, 0.5, a_t, b_t)
+            np.testing.assert_allclose(out[:, 4:12], 0.5 + a.astype(np.float64) @ b, **tol)
+            assert np.all(out[:, :4] == 1) and np.all(out[:, 12:] == 1)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])

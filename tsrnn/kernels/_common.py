@@ -4,10 +4,16 @@ Layout inside kernels is time-major: ``x`` is ``(T, B, I)``, hidden states ``(T+
 With that layout the rows of one batch chunk at one time step are contiguous, so the
 recurrent matmul of a chunk is a plain BLAS call on views, without copies.
 
-The largest GEMM of a backward pass, the recurrent weight gradient, runs inside the parallel
-loop: each chunk gathers its rows into contiguous blocks after its time loop and adds its
-share with one GEMM (:func:`add_chunk_weight_grad`). The shares are added in a fixed order
+Every gradient of a backward pass is computed inside the parallel loop: each chunk keeps its
+gate gradients transposed (:func:`keep_step`) and, after its time loop, adds its share of
+the recurrent and input weight gradients with one GEMM each (:func:`add_chunk_weight_grad`),
+writes the input gradient of its rows (:func:`chunk_input_side`) and sums its bias
+gradients (:func:`chunk_bias_grad`). The shares are added in a fixed order
 (:func:`n_groups`), so the result does not depend on the number of threads.
+
+Every matrix product goes through :func:`gemm_view`, one call of the BLAS GEMM that numba's
+``np.dot`` uses, on strided views and without ``np.dot``'s compile cost; per-step products
+larger than :data:`SMALL_GEMM` are split (:func:`matmul_split_cols`, :func:`matmul_split_inner`).
 """
 
 from __future__ import annotations
@@ -22,8 +28,6 @@ from .._config import JIT, JIT_PARALLEL
 __all__ = [
     "JIT_PRANGE",
     "input_projection",
-    "accumulate_weight_grads",
-    "input_grad",
     "n_chunks",
     "n_groups",
     "gather_chunk",
@@ -31,10 +35,10 @@ __all__ = [
     "chunk_bias_grad",
     "chunk_input_side",
     "add_chunk_weight_grad",
-    "accumulate_bias_grad",
     "SMALL_GEMM",
     "matmul_split_cols",
     "matmul_split_inner",
+    "gemm_view",
 ]
 
 #: Options for the kernels with a ``prange`` loop: :data:`tsrnn._config.JIT_PARALLEL`, with
@@ -120,36 +124,26 @@ def chunk_bias_grad(pb, dg, b0, b1):
 
 
 @njit(**JIT)
-def chunk_input_side(dx, pw_ih, pb, dg, x, w_ih, b0, b1):
+def chunk_input_side(dx, pw_ih, dgc_t, x, w_ih, b0, b1):
     """The input side of one chunk's backward pass, run inside the parallel loop.
 
-    From the chunk's gate gradients ``dg[:, b0:b1]`` (``dg`` (T, B, G), the gradient of
-    ``x @ w_ih.T + b_ih``): ``pb += `` their sum over rows (its share of the input bias
-    gradient), ``pw_ih += `` their product with ``x[:, b0:b1]`` (its share of the input weight
-    gradient), and ``dx[:, b0:b1] = dg[:, b0:b1] @ w_ih`` (the input gradient of its rows).
-    As serial passes over all T*B rows after the parallel loop these cost LSTM at H=64 about
-    a tenth of its backward pass.
+    From the chunk's (G, T*n) transposed gradients of ``x @ w_ih.T + b_ih`` (:func:`keep_step`):
+    ``pw_ih += `` their product with ``x[:, b0:b1]`` (the chunk's share of the input weight
+    gradient) and ``dx[:, b0:b1] = dgates[:, b0:b1] @ w_ih`` (the input gradient of its rows).
+    As serial passes over all T*B rows after the parallel loop (with the bias sums, see
+    :func:`chunk_bias_grad`), these cost LSTM at H=64 about a tenth of its backward pass.
     """
-    T = dg.shape[0]
+    add_chunk_weight_grad(pw_ih, dgc_t, x, b0, b1)
     n = b1 - b0
-    g = gather_chunk(dg, T, b0, b1)
-    G = g.shape[1]
-    for r in range(T * n):
-        row = g[r]
-        for k in range(G):
-            pb[k] += row[k]
-    part = np.dot(g.T, gather_chunk(x, T, b0, b1))
-    I = pw_ih.shape[1]
-    for k in range(G):
-        for i in range(I):
-            pw_ih[k, i] += part[k, i]
-    d = np.dot(g, w_ih)
+    T = dgc_t.shape[1] // n
+    I = w_ih.shape[1]
+    d = np.empty((I, T * n), dtype=dx.dtype)
+    gemm_view(d, w_ih, dgc_t, 0.0, True, False)
     for t in range(T):
         for bb in range(n):
-            src = d[t * n + bb]
             dst = dx[t, b0 + bb]
             for i in range(I):
-                dst[i] = src[i]
+                dst[i] = d[i, t * n + bb]
 
 
 @njit(**JIT)
@@ -158,12 +152,11 @@ def add_chunk_weight_grad(pw, dgc_t, inp, b0, b1):
 
     ``dgc_t`` (G, T*n) is the chunk's gate gradients, transposed (:func:`keep_step`); ``inp``
     (T' >= T, B, K) the time-major array the weights multiplied, whose rows are gathered
-    (:func:`gather_chunk`). Operands are C-ordered with an output buffer: the same ``np.dot``
-    specialization as the per-step recurrent GEMM, so no other one is compiled.
+    (:func:`gather_chunk`).
     """
     n = b1 - b0
     part = np.empty(pw.shape, dtype=pw.dtype)
-    np.dot(dgc_t, gather_chunk(inp, dgc_t.shape[1] // n, b0, b1), part)
+    gemm_view(part, dgc_t, gather_chunk(inp, dgc_t.shape[1] // n, b0, b1), 0.0, False, False)
     G, K = pw.shape
     for g in range(G):
         for k in range(K):
@@ -184,52 +177,10 @@ def input_projection(out, x, w_ih, b_ih):
     T, B, I = x.shape
     G = w_ih.shape[0]
     o2 = out.reshape((T * B, G))
-    np.dot(x.reshape((T * B, I)), w_ih.T, o2)
+    gemm_view(o2, x.reshape((T * B, I)), w_ih, 0.0, False, True)
     for r in range(T * B):
         for j in range(G):
             o2[r, j] += b_ih[j]
-
-
-@njit(**JIT)
-def accumulate_weight_grads(dw, db, dgates, inp):
-    """``dw += dgates.T @ inp`` and ``db += dgates.sum(rows)``, one GEMM over all T*B rows.
-
-    Parameters
-    ----------
-    dw : (G, K) array, accumulated
-    db : (G,) array, accumulated
-    dgates : (T, B, G) array, gradient of the pre-activations
-    inp : (T, B, K) array, what the weights multiplied (layer input or previous hidden state)
-    """
-    T, B, G = dgates.shape
-    K = inp.shape[2]
-    dw += np.dot(dgates.reshape((T * B, G)).T, inp.reshape((T * B, K)))
-    accumulate_bias_grad(db, dgates)
-
-
-@njit(**JIT)
-def accumulate_bias_grad(db, dgates):
-    """``db += dgates.sum(rows)`` over all T*B rows, in a fixed row order."""
-    T, B, G = dgates.shape
-    d2 = dgates.reshape((T * B, G))
-    for r in range(T * B):
-        for j in range(G):
-            db[j] += d2[r, j]
-
-
-@njit(**JIT)
-def input_grad(dx, dgates, w_ih):
-    """``dx = dgates @ w_ih`` over all T*B rows.
-
-    Parameters
-    ----------
-    dx : (T, B, I) array, written
-    dgates : (T, B, G) array
-    w_ih : (G, I) array
-    """
-    T, B, G = dgates.shape
-    I = w_ih.shape[1]
-    np.dot(dgates.reshape((T * B, G)), w_ih, dx.reshape((T * B, I)))
 
 
 # ----------------------------------------------------------------------------- small GEMMs
@@ -258,71 +209,78 @@ _GEMM = {"float32": (_xxgemm(types.float32), ord("s")), "float64": (_xxgemm(type
 
 
 @njit(**JIT)
-def gemm_view_copy(out, a, b, beta):
+def gemm_view_copy(out, a, b, beta, a_t, b_t):
     """:func:`gemm_view` through ``np.dot`` on contiguous copies (where numba's GEMM entry point is missing)."""
-    r = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+    aa = np.ascontiguousarray(a.T) if a_t else np.ascontiguousarray(a)
+    bb = np.ascontiguousarray(b.T) if b_t else np.ascontiguousarray(b)
+    r = np.dot(aa, bb)
     M, N = r.shape
     for i in range(M):
         for j in range(N):
             out[i, j] = r[i, j] + beta * out[i, j]
 
 
-def gemm_view(out, a, b, beta):
-    """``out = a @ b + beta * out`` on row-major views whose rows may be strided (columns unit-stride)."""
+def gemm_view(out, a, b, beta, a_t, b_t):
+    """``out = op(a) @ op(b) + beta * out``, ``op(m)`` = ``m.T`` where ``a_t``/``b_t`` is true.
+
+    Operands are 2-D views whose rows may be strided but whose elements within a row are
+    contiguous (C-ordered blocks, column blocks of them, time-major slices): BLAS takes them
+    with their row strides, without copies. numba's ``np.dot`` calls the same BLAS entry
+    point, but only on contiguous arrays, and its lowering (shape and layout checks, one
+    version per layout combination) costs several tenths of a second of compile time in
+    every kernel that uses it; this is one external call.
+    """
 
 
 @overload(gemm_view)
-def _ol_gemm_view(out, a, b, beta):
+def _ol_gemm_view(out, a, b, beta, a_t, b_t):
     fn, kind = _GEMM[str(out.dtype)]
     dt = out.dtype
     if fn is None:
 
-        def copy_impl(out, a, b, beta):
-            gemm_view_copy(out, a, b, beta)
+        def copy_impl(out, a, b, beta, a_t, b_t):
+            gemm_view_copy(out, a, b, beta, a_t, b_t)
 
         return copy_impl
 
-    def impl(out, a, b, beta):
-        M, K = a.shape
-        N = b.shape[1]
+    def impl(out, a, b, beta, a_t, b_t):
+        M = a.shape[1] if a_t else a.shape[0]
+        K = a.shape[0] if a_t else a.shape[1]
+        N = b.shape[0] if b_t else b.shape[1]
         isz = a.itemsize
         ab = np.empty(2, dtype=dt)
         ab[0] = 1
         ab[1] = beta
-        # Row-major out = a @ b is column-major out^T = b^T @ a^T: BLAS sees b first.
-        fn(kind, ord("n"), ord("n"), N, M, K, ab[0:].ctypes, b.ctypes, b.strides[0] // isz, a.ctypes,
-           a.strides[0] // isz, ab[1:].ctypes, out.ctypes, out.strides[0] // isz)  # fmt: skip
+        # Row-major out = op(a) @ op(b) is column-major out^T = op(b)^T @ op(a)^T, and a
+        # row-major m read column-major is m^T: BLAS takes b first, transposed where b_t.
+        fn(kind, ord("t") if b_t else ord("n"), ord("t") if a_t else ord("n"), N, M, K, ab[0:].ctypes, b.ctypes,
+           b.strides[0] // isz, a.ctypes, a.strides[0] // isz, ab[1:].ctypes, out.ctypes,
+           out.strides[0] // isz)  # fmt: skip
 
     return impl
 
 
 @njit(**JIT)
 def matmul_split_cols(out, a, b):
-    """``out = a @ b`` for (M, K) @ (K, N), C-ordered rows; one ``np.dot`` when M*N*K <= :data:`SMALL_GEMM`,
-    else in column blocks of ``b`` and ``out`` below that size (the per-step recurrent product)."""
+    """``out = a @ b`` for (M, K) @ (K, N), rows unit-stride; one BLAS call when M*N*K <= :data:`SMALL_GEMM`,
+    else one per column block of ``b`` and ``out`` below that size (the per-step recurrent product)."""
     M, K = a.shape
     N = b.shape[1]
-    parts = (M * N * K + SMALL_GEMM - 1) // SMALL_GEMM
-    if parts <= 1:
-        np.dot(a, b, out)
-        return
+    parts = max(1, (M * N * K + SMALL_GEMM - 1) // SMALL_GEMM)
     width = (N + parts - 1) // parts
     for j0 in range(0, N, width):
         j1 = min(N, j0 + width)
-        gemm_view(out[:, j0:j1], a, b[:, j0:j1], 0.0)
+        gemm_view(out[:, j0:j1], a, b[:, j0:j1], 0.0, False, False)
 
 
 @njit(**JIT)
 def matmul_split_inner(out, a, b):
-    """``out = a @ b`` for (M, K) @ (K, N); one ``np.dot`` when M*N*K <= :data:`SMALL_GEMM`, else summed over
+    """``out = a @ b`` for (M, K) @ (K, N); one BLAS call when M*N*K <= :data:`SMALL_GEMM`, else summed over
     blocks of K below that size, in a fixed order (the per-step product of the backward pass, K = G)."""
     M, K = a.shape
     N = b.shape[1]
-    parts = (M * N * K + SMALL_GEMM - 1) // SMALL_GEMM
-    if parts <= 1:
-        np.dot(a, b, out)
-        return
+    parts = max(1, (M * N * K + SMALL_GEMM - 1) // SMALL_GEMM)
     width = (K + parts - 1) // parts
     for k0 in range(0, K, width):
         k1 = min(K, k0 + width)
-        gemm_view(out, a[:, k0:k1], b[k0:k1], 0.0 if k0 == 0 else 1.0)
+        gemm_view(out, a[:, k0:k1], b[k0:k1], 0.0 if k0 == 0 else 1.0, False, False)

@@ -34,6 +34,7 @@ from .._config import JIT
 from ._common import (
     JIT_PRANGE,
     add_chunk_weight_grad,
+    chunk_bias_grad,
     chunk_input_side,
     input_projection,
     keep_step,
@@ -215,7 +216,8 @@ def lstm_backward(
             b1 = min(B, b0 + chunk)
             dgc = _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast)
             add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-            chunk_input_side(dx, pw_ih[gi], pb[gi], dgates, x, w_ih, b0, b1)
+            chunk_input_side(dx, pw_ih[gi], dgc, x, w_ih, b0, b1)
+            chunk_bias_grad(pb[gi], dgates, b0, b1)
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]

@@ -18,6 +18,7 @@ from .._config import JIT
 from ._common import (
     JIT_PRANGE,
     add_chunk_weight_grad,
+    chunk_bias_grad,
     chunk_input_side,
     input_projection,
     keep_step,
@@ -144,7 +145,8 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
             b1 = min(B, b0 + chunk)
             dgc = _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1)
             add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-            chunk_input_side(dx, pw_ih[gi], pb[gi], dgates, x, w_ih, b0, b1)
+            chunk_input_side(dx, pw_ih[gi], dgc, x, w_ih, b0, b1)
+            chunk_bias_grad(pb[gi], dgates, b0, b1)
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
