@@ -4,12 +4,11 @@ Layout inside kernels is time-major: ``x`` is ``(T, B, I)``, hidden states ``(T+
 With that layout the rows of one batch chunk at one time step are contiguous, so the
 recurrent matmul of a chunk is a plain BLAS call on views, without copies.
 
-Every gradient of a backward pass is computed inside the parallel loop: each chunk keeps its
-gate gradients transposed (:func:`keep_step`) and, after its time loop, adds its share of
-the recurrent and input weight gradients with one GEMM each (:func:`add_chunk_weight_grad`),
-writes the input gradient of its rows (:func:`chunk_input_side`) and sums its bias
-gradients (:func:`chunk_bias_grad`). The shares are added in a fixed order
-(:func:`n_groups`), so the result does not depend on the number of threads.
+Every gradient of a backward pass is computed inside the parallel loop: at each step, each
+chunk adds its share of the weight and bias gradients and writes the input gradient of its
+rows (:func:`step_grads`) while the step's gate gradients are in cache. Each parallel task
+keeps its own shares, added in a fixed order afterwards (:func:`n_groups`), so the result
+does not depend on the number of threads.
 
 Every matrix product goes through :func:`gemm_view`, one call of the BLAS GEMM that numba's
 ``np.dot`` uses, on strided views and without ``np.dot``'s compile cost; per-step products
@@ -30,14 +29,11 @@ __all__ = [
     "input_projection",
     "n_chunks",
     "n_groups",
-    "gather_chunk",
-    "keep_step",
-    "chunk_bias_grad",
-    "chunk_input_side",
-    "add_chunk_weight_grad",
     "SMALL_GEMM",
     "matmul_split_cols",
     "matmul_split_inner",
+    "matmul_tn_acc",
+    "step_grads",
     "gemm_view",
 ]
 
@@ -85,82 +81,44 @@ def n_groups(n_chunks_, G, K):
 
 
 @njit(**JIT)
-def gather_chunk(buf, T, b0, b1):
-    """Rows ``b0:b1`` of steps ``0..T-1`` of a time-major ``(T' >= T, B, K)`` array, as one
-    contiguous ``(T*n, K)`` block (row ``t*n + bb`` is step ``t``, batch row ``b0 + bb``)."""
-    K = buf.shape[2]
-    n = b1 - b0
-    out = np.empty((T * n, K), dtype=buf.dtype)
-    for t in range(T):
-        for bb in range(n):
-            src = buf[t, b0 + bb]
-            dst = out[t * n + bb]
-            for k in range(K):
-                dst[k] = src[k]
-    return out
+def step_grads(dx, pw_ih, pw_hh, pb, dgx, dgh, x, hs, w_ih, t, b0, b1):
+    """One step of one chunk's backward pass, after its gate gradients: the chunk's shares
+    of the weight gradients, ``pw_hh += dgh.T @ hs[t, b0:b1]`` and
+    ``pw_ih += dgx.T @ x[t, b0:b1]``, of the input-side bias gradient, ``pb += dgx.sum(rows)``,
+    and the input gradient of its rows, ``dx[t, b0:b1] = dgx @ w_ih``.
+
+    ``dgx`` and ``dgh`` (n, G) are the gradients of the input-side and hidden-side
+    pre-activations (the same array except for the GRU). Per-step products of a 16-row
+    chunk stay under :data:`SMALL_GEMM` (or are split to), where BLAS runs them unpacked
+    at near peak; as one GEMM per chunk over all steps they needed the gradients transposed
+    and gathered first (LSTM H=64: 1.4 ms against 1.0 ms for the recurrent weight gradient).
+    """
+    matmul_tn_acc(pw_hh, dgh, hs[t, b0:b1])
+    matmul_tn_acc(pw_ih, dgx, x[t, b0:b1])
+    gemm_view(dx[t, b0:b1], dgx, w_ih, 0.0, False, False)
+    add_rows(pb, dgx)
 
 
 @njit(inline="always", **JIT)
-def keep_step(dgc_t, step, t):
-    """Copy one step's (n, G) gate gradients of a chunk, transposed, into columns ``t*n : (t+1)*n``
-    of its (G, T*n) block (the layout of the weight-gradient GEMM's left operand)."""
-    n, G = step.shape
-    c0 = t * n
-    for k in range(G):
-        dst = dgc_t[k, c0 : c0 + n]
-        for bb in range(n):
-            dst[bb] = step[bb, k]
+def add_rows(pb, dg):
+    """``pb += dg.sum(rows)`` for (n, G) ``dg``, rows in order."""
+    n, G = dg.shape
+    for bb in range(n):
+        row = dg[bb]
+        for k in range(G):
+            pb[k] += row[k]
 
 
 @njit(**JIT)
-def chunk_bias_grad(pb, dg, b0, b1):
-    """``pb += dg[:, b0:b1].sum(rows)``: one chunk's share of a bias gradient, rows in a fixed order."""
-    T, _, G = dg.shape
-    for t in range(T):
-        for b in range(b0, b1):
-            row = dg[t, b]
-            for k in range(G):
-                pb[k] += row[k]
-
-
-@njit(**JIT)
-def chunk_input_side(dx, pw_ih, dgc_t, x, w_ih, b0, b1):
-    """The input side of one chunk's backward pass, run inside the parallel loop.
-
-    From the chunk's (G, T*n) transposed gradients of ``x @ w_ih.T + b_ih`` (:func:`keep_step`):
-    ``pw_ih += `` their product with ``x[:, b0:b1]`` (the chunk's share of the input weight
-    gradient) and ``dx[:, b0:b1] = dgates[:, b0:b1] @ w_ih`` (the input gradient of its rows).
-    As serial passes over all T*B rows after the parallel loop (with the bias sums, see
-    :func:`chunk_bias_grad`), these cost LSTM at H=64 about a tenth of its backward pass.
-    """
-    add_chunk_weight_grad(pw_ih, dgc_t, x, b0, b1)
-    n = b1 - b0
-    T = dgc_t.shape[1] // n
-    I = w_ih.shape[1]
-    d = np.empty((I, T * n), dtype=dx.dtype)
-    gemm_view(d, w_ih, dgc_t, 0.0, True, False)
-    for t in range(T):
-        for bb in range(n):
-            dst = dx[t, b0 + bb]
-            for i in range(I):
-                dst[i] = d[i, t * n + bb]
-
-
-@njit(**JIT)
-def add_chunk_weight_grad(pw, dgc_t, inp, b0, b1):
-    """``pw += dgc_t @ inp[:T, b0:b1]``: one chunk's share of a weight gradient, one GEMM.
-
-    ``dgc_t`` (G, T*n) is the chunk's gate gradients, transposed (:func:`keep_step`); ``inp``
-    (T' >= T, B, K) the time-major array the weights multiplied, whose rows are gathered
-    (:func:`gather_chunk`).
-    """
-    n = b1 - b0
-    part = np.empty(pw.shape, dtype=pw.dtype)
-    gemm_view(part, dgc_t, gather_chunk(inp, dgc_t.shape[1] // n, b0, b1), 0.0, False, False)
-    G, K = pw.shape
-    for g in range(G):
-        for k in range(K):
-            pw[g, k] += part[g, k]
+def matmul_tn_acc(out, a, b):
+    """``out += a.T @ b`` for a (K, M), b (K, N), out (M, N); split along M into parts under :data:`SMALL_GEMM`."""
+    K, M = a.shape
+    N = b.shape[1]
+    parts = max(1, (M * N * K + SMALL_GEMM - 1) // SMALL_GEMM)
+    width = (M + parts - 1) // parts
+    for g0 in range(0, M, width):
+        g1 = min(M, g0 + width)
+        gemm_view(out[g0:g1], a[:, g0:g1], b, 1.0, True, False)
 
 
 @njit(**JIT)

@@ -20,15 +20,13 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    add_chunk_weight_grad,
-    chunk_bias_grad,
-    chunk_input_side,
+    add_rows,
     input_projection,
-    keep_step,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
     n_groups,
+    step_grads,
 )
 from .activations import as_type_of, sigmoid_, tanh_
 
@@ -177,11 +175,8 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
         for ci in range(gi, nc, ng):
             b0 = ci * chunk
             b1 = min(B, b0 + chunk)
-            dgc, dgxc = _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1)
-            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-            chunk_input_side(dx, pw_ih[gi], dgxc, x, w_ih, b0, b1)
-            chunk_bias_grad(pb_ih[gi], dgx, b0, b1)
-            chunk_bias_grad(pb_hh[gi], dgh, b0, b1)
+            _gru_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb_ih[gi], pb_hh[gi], dh0, dgx, dgh, dhs, dhT, x, hs, acts,
+                                hn, w_ih, w_hh, b0, b1)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count.
     for gi in range(ng):
         dw_hh += pw_hh[gi]
@@ -191,14 +186,11 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
 
 
 @njit(**JIT)
-def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
-    """The time loop of :func:`gru_backward` for batch rows ``b0:b1``; returns their hidden-side and
-    input-side gate gradients transposed, as two contiguous (3H, T * n) blocks (copied step by step
-    while in cache)."""
+def _gru_backward_chunk(dx, pw_ih, pw_hh, pb_ih, pb_hh, dh0, dgx, dgh, dhs, dhT, x, hs, acts, hn, w_ih, w_hh, b0, b1):
+    """The time loop of :func:`gru_backward` for batch rows ``b0:b1`` (see
+    :func:`tsrnn.kernels.lstm._lstm_backward_chunk`; the two sides' gate gradients differ here)."""
     T = acts.shape[0]
     H = w_hh.shape[1]
-    dgc = np.empty((3 * H, T * (b1 - b0)), dtype=dgh.dtype)
-    dgxc = np.empty((3 * H, T * (b1 - b0)), dtype=dgh.dtype)
     dz = np.empty((b1 - b0, H), dtype=dgx.dtype)
     dh = np.zeros((b1 - b0, H), dtype=dgx.dtype)
     for bb in range(b1 - b0):
@@ -208,11 +200,10 @@ def _gru_backward_chunk(dh0, dgx, dgh, dhs, dhT, hs, acts, hn, w_hh, b0, b1):
         for bb in range(b1 - b0):
             b = b0 + bb
             _gru_grad_row(dgx[t, b], dgh[t, b], dz[bb], dh[bb], acts[t, b], hn[t, b], hs[t, b], dhs[t, b], H)
-        keep_step(dgc, dgh[t, b0:b1], t)
-        keep_step(dgxc, dgx[t, b0:b1], t)
+        step_grads(dx, pw_ih, pw_hh, pb_ih, dgx[t, b0:b1], dgh[t, b0:b1], x, hs, w_ih, t, b0, b1)
+        add_rows(pb_hh, dgh[t, b0:b1])
         # The GEMM writes the recurrent part straight into dh (no separate accumulation pass).
         matmul_split_inner(dh, dgh[t, b0:b1], w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dz[bb, j] + dh[bb, j]
-    return dgc, dgxc

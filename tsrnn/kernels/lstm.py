@@ -33,15 +33,12 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    add_chunk_weight_grad,
-    chunk_bias_grad,
-    chunk_input_side,
     input_projection,
-    keep_step,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
     n_groups,
+    step_grads,
 )
 from .activations import as_type_of, exact_sigmoid, tanh_, typed_fast_tanh
 
@@ -214,10 +211,8 @@ def lstm_backward(
         for ci in range(gi, nc, ng):
             b0 = ci * chunk
             b1 = min(B, b0 + chunk)
-            dgc = _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast)
-            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-            chunk_input_side(dx, pw_ih[gi], dgc, x, w_ih, b0, b1)
-            chunk_bias_grad(pb[gi], dgates, b0, b1)
+            _lstm_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts,
+                                 w_ih, w_hh, b0, b1, fast)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
@@ -227,13 +222,13 @@ def lstm_backward(
 
 
 @njit(**JIT)
-def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1, fast):
-    """The time loop of :func:`lstm_backward` for batch rows ``b0:b1``; returns their gate
-    gradients transposed, as one contiguous (4H, T * n) block (copied step by step while in cache)."""
+def _lstm_backward_chunk(dx, pw_ih, pw_hh, pb, dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts, w_ih, w_hh, b0, b1,
+                         fast):  # fmt: skip
+    """The time loop of :func:`lstm_backward` for batch rows ``b0:b1``: their input gradient and
+    initial-state gradients; their shares of the weight and bias gradients added into
+    ``pw_ih``, ``pw_hh``, ``pb`` step by step (:func:`tsrnn.kernels._common.step_grads`)."""
     T = acts.shape[0]
     H = w_hh.shape[1]
-    n = b1 - b0
-    dgc = np.empty((4 * H, T * n), dtype=dgates.dtype)
     dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
     dc = np.empty((b1 - b0, H), dtype=dgates.dtype)
     for bb in range(b1 - b0):
@@ -247,10 +242,10 @@ def _lstm_backward_chunk(dh0, dc0, dgates, dhs, dhT, dcT, cs, acts, w_hh, b0, b1
                 _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, True)
             else:
                 _lstm_grad_row(dgates[t, b], dc[bb], acts[t, b], cs[t, b], cs[t + 1, b], dhs[t, b], dh[bb], H, False)
-        keep_step(dgc, dgates[t, b0:b1], t)
-        matmul_split_inner(dh, dgates[t, b0:b1], w_hh)
+        dg = dgates[t, b0:b1]
+        step_grads(dx, pw_ih, pw_hh, pb, dg, dg, x, hs, w_ih, t, b0, b1)
+        matmul_split_inner(dh, dg, w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]
             dc0[b0 + bb, j] = dc[bb, j]
-    return dgc

@@ -17,15 +17,12 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    add_chunk_weight_grad,
-    chunk_bias_grad,
-    chunk_input_side,
     input_projection,
-    keep_step,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
     n_groups,
+    step_grads,
 )
 from .activations import as_type_of, tanh_
 
@@ -143,10 +140,8 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
         for ci in range(gi, nc, ng):
             b0 = ci * chunk
             b1 = min(B, b0 + chunk)
-            dgc = _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1)
-            add_chunk_weight_grad(pw_hh[gi], dgc, hs, b0, b1)
-            chunk_input_side(dx, pw_ih[gi], dgc, x, w_ih, b0, b1)
-            chunk_bias_grad(pb[gi], dgates, b0, b1)
+            _rnn_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh,
+                                nonlinearity, b0, b1)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
@@ -156,12 +151,10 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
 
 
 @njit(**JIT)
-def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
-    """The time loop of :func:`rnn_backward` for batch rows ``b0:b1``; returns their gate
-    gradients transposed, as one contiguous (H, T * n) block (copied step by step while in cache)."""
+def _rnn_backward_chunk(dx, pw_ih, pw_hh, pb, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, b0, b1):
+    """The time loop of :func:`rnn_backward` for batch rows ``b0:b1`` (see :func:`tsrnn.kernels.lstm._lstm_backward_chunk`)."""
     T = dgates.shape[0]
     H = w_hh.shape[1]
-    dgc = np.empty((H, T * (b1 - b0)), dtype=dgates.dtype)
     dh = np.empty((b1 - b0, H), dtype=dgates.dtype)
     for bb in range(b1 - b0):
         for j in range(H):
@@ -173,9 +166,9 @@ def _rnn_backward_chunk(dh0, dgates, dhs, dhT, hs, w_hh, nonlinearity, b0, b1):
                 _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, True)
             else:
                 _rnn_grad_row(dgates[t, b], hs[t + 1, b], dhs[t, b], dh[bb], H, False)
-        keep_step(dgc, dgates[t, b0:b1], t)
-        matmul_split_inner(dh, dgates[t, b0:b1], w_hh)
+        dg = dgates[t, b0:b1]
+        step_grads(dx, pw_ih, pw_hh, pb, dg, dg, x, hs, w_ih, t, b0, b1)
+        matmul_split_inner(dh, dg, w_hh)
     for bb in range(b1 - b0):
         for j in range(H):
             dh0[b0 + bb, j] = dh[bb, j]
-    return dgc
