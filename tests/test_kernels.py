@@ -83,3 +83,14 @@ def test_split_products_inside_the_cells_match_the_reference(cell, dtype):
     tol = dict(atol=1e-10, rtol=1e-10) if dtype == np.float64 else dict(atol=2e-4, rtol=1e-3)
     for key in want:
         assert_close(got[key], want[key], what=f"{cell} {key}", **tol)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
+@pytest.mark.parametrize("I", [1, 8, 9, 40])
+def test_input_projection_paths_match_the_reference(cell, I):
+    # I <= 8: axpy per input feature inside the time loop; I > 8: a BLAS product per step and chunk.
+    m, x, state, dout, dstate = random_case(cell, 19, 5, I, 12, 2, np.float64, 5)
+    got = run_tsrnn(cell, m, x, state, dout, dstate)
+    want = reference_results(cell, m, x, state, dout, dstate)
+    for key in want:
+        assert_close(got[key], want[key], atol=1e-10, rtol=1e-10, what=f"{cell} I={I} {key}")

@@ -33,12 +33,12 @@ from numba import njit, prange
 from .._config import JIT
 from ._common import (
     JIT_PRANGE,
-    input_projection,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
     n_groups,
     step_grads,
+    step_input_projection,
 )
 from .activations import as_type_of, exact_sigmoid, tanh_, typed_fast_tanh
 
@@ -68,21 +68,22 @@ def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
         Use the fast tanh/sigmoid of the dtype (:mod:`tsrnn.kernels.activations`).
     """
     B = x.shape[1]
-    input_projection(acts, x, w_ih, b_ih)
-    # A C-ordered copy of W_hh^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on it.
+    # C-ordered copies of W^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on them.
+    w_ih_t = np.ascontiguousarray(w_ih.T)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
-        _lstm_forward_chunk(hs, cs, acts, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
+        _lstm_forward_chunk(hs, cs, acts, x, w_ih_t, b_ih, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
 
 
 @njit(**JIT)
-def _lstm_forward_chunk(hs, cs, acts, w_hh_t, b_hh, b0, b1, fast):
+def _lstm_forward_chunk(hs, cs, acts, x, w_ih_t, b_ih, w_hh_t, b_hh, b0, b1, fast):
     """The time loop of :func:`lstm_forward` for batch rows ``b0:b1``."""
     T = acts.shape[0]
     H = hs.shape[2]
     rec = np.empty((b1 - b0, 4 * H), dtype=hs.dtype)
     for t in range(T):
+        step_input_projection(acts[t, b0:b1], x[t, b0:b1], w_ih_t, b_ih)
         matmul_split_cols(rec, hs[t, b0:b1], w_hh_t)
         for bb in range(b1 - b0):
             b = b0 + bb
