@@ -3,9 +3,9 @@
 import numba
 import numpy as np
 import pytest
+from helpers import assert_close, run_tsrnn
 from test_cells import random_case, reference_results
 
-from helpers import assert_close, run_tsrnn
 from tsrnn.kernels import _common
 
 
@@ -35,7 +35,12 @@ def test_backward_with_more_chunks_than_parallel_tasks_matches_reference(cell, H
 # ------------------------------------------------------------------ split per-step products
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_split_products_equal_numpy(dtype):
-    from tsrnn.kernels._common import SMALL_GEMM, gemm_view_copy, matmul_split_cols, matmul_split_inner
+    from tsrnn.kernels._common import (
+        SMALL_GEMM,
+        gemm_view_copy,
+        matmul_split_cols,
+        matmul_split_inner,
+    )
 
     rng = np.random.default_rng(0)
     # M*N*K above SMALL_GEMM (split into parts, widths not dividing N or K evenly), and below it (one call).

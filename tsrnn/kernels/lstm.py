@@ -201,7 +201,7 @@ def lstm_backward(
     chunk : int
     fast : bool
     """
-    T, B, I = x.shape
+    _, B, I = x.shape
     G, H = w_hh.shape
     nc = n_chunks(B, chunk)
     ng = n_groups(nc, G, H + I)
