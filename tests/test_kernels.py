@@ -61,10 +61,22 @@ def test_split_products_equal_numpy(dtype):
     def call(out, a, b, beta, a_t, b_t):
         gemm_view(out, a, b, beta, a_t, b_t)
 
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     big = rng.standard_normal((12, 20)).astype(dtype)
     other = rng.standard_normal((12, 20)).astype(dtype)
     a, b = big[:6, 2:7], other[:5, 3:11]  # (6, 5) @ (5, 8), rows strided
-    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    # Single-row operands whose row stride NumPy leaves meaningless: w.T of a (G, 1) w has
+    # strides (itemsize, itemsize) and counts as contiguous; BLAS refuses a leading dimension of 1.
+    w = rng.standard_normal((9, 1)).astype(dtype)
+    row = np.ascontiguousarray(w.T)
+    assert row.strides[0] == row.itemsize
+    lhs = rng.standard_normal((6, 1)).astype(dtype)
+    out = np.full((6, 9), np.nan, dtype)
+    call(out, lhs, row, 0.0, False, False)
+    np.testing.assert_allclose(out, lhs.astype(np.float64) @ row, **tol)
+    out1 = np.full((1, 9), np.nan, dtype)[:, :]
+    call(out1, lhs[:1], row, 0.0, False, False)
+    np.testing.assert_allclose(out1, lhs[:1].astype(np.float64) @ row, **tol)
     for a_t, b_t in ((False, False), (True, False), (False, True), (True, True)):
         aa = np.ascontiguousarray(a.T)[:, :] if a_t else a
         bb = np.ascontiguousarray(b.T) if b_t else b

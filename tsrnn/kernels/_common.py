@@ -195,6 +195,16 @@ def gemm_view_copy(out, a, b, beta, a_t, b_t):
             out[i, j] = r[i, j] + beta * out[i, j]
 
 
+@njit(inline="always", **JIT)
+def _leading_dim(m):
+    """BLAS's leading dimension of a row-major view: its row stride in elements. A single row's
+    stride means nothing (NumPy keeps whatever it had, e.g. 1 for ``w.T`` of a (G, 1) ``w``,
+    and calls the array contiguous); BLAS then needs at least the row's length."""
+    if m.shape[0] > 1:
+        return m.strides[0] // m.itemsize
+    return max(1, m.shape[1])
+
+
 def gemm_view(out, a, b, beta, a_t, b_t):
     """``out = op(a) @ op(b) + beta * out``, ``op(m)`` = ``m.T`` where ``a_t``/``b_t`` is true.
 
@@ -222,15 +232,13 @@ def _ol_gemm_view(out, a, b, beta, a_t, b_t):
         M = a.shape[1] if a_t else a.shape[0]
         K = a.shape[0] if a_t else a.shape[1]
         N = b.shape[0] if b_t else b.shape[1]
-        isz = a.itemsize
         ab = np.empty(2, dtype=dt)
         ab[0] = 1
         ab[1] = beta
         # Row-major out = op(a) @ op(b) is column-major out^T = op(b)^T @ op(a)^T, and a
         # row-major m read column-major is m^T: BLAS takes b first, transposed where b_t.
         fn(kind, ord("t") if b_t else ord("n"), ord("t") if a_t else ord("n"), N, M, K, ab[0:].ctypes, b.ctypes,
-           b.strides[0] // isz, a.ctypes, a.strides[0] // isz, ab[1:].ctypes, out.ctypes,
-           out.strides[0] // isz)  # fmt: skip
+           _leading_dim(b), a.ctypes, _leading_dim(a), ab[1:].ctypes, out.ctypes, _leading_dim(out))  # fmt: skip
 
     return impl
 

@@ -19,7 +19,8 @@ layer kernels (one GEMM per layer for its input side), and only the closed loop 
 Arithmetic is that of the layer kernels: the same inlined cell rows (:mod:`.lstm`,
 :mod:`.gru`, :mod:`.rnn`), the same fast/exact activation flag, values added to the
 baseline and stored in float64, fed back in the model's dtype (as the step-by-step loop of
-``RNNForecaster`` did). The matrix products of a chunk of ``n`` rows run in axpy form
+``RNNForecaster`` did), the input projection through the layer kernels' own
+:func:`tsrnn.kernels._common.step_input_projection`. The other products of a chunk of ``n`` rows run in axpy form
 (:func:`_matmul_small`, no BLAS call, whose fixed cost would dominate) when ``n`` is at
 most :data:`SMALL_ROWS` and through BLAS otherwise; so results can differ in the last bits
 from the step-by-step loop, but depend only on the shapes and ``chunk``, never on the
@@ -41,7 +42,7 @@ import numpy as np
 from numba import njit
 
 from .._config import JIT
-from ._common import matmul_split_cols
+from ._common import matmul_split_cols, step_input_projection
 from .gru import _gru_cell_row
 from .lstm import _lstm_cell_row
 from .rnn import RELU, _rnn_cell_row
@@ -128,11 +129,11 @@ def _lstm_recursive_chunk(pred, hist, lag, first, h, c, w_ih0_t, w_ihu_t, w_hh_t
         for layer in range(L):
             hl = h[layer, b0:b1]
             cl = c[layer, b0:b1]
+            # The input projection as the layer kernels compute it (same function, same bits).
             if layer == 0:
-                _matmul(a, inp, w_ih0_t)
+                step_input_projection(a, inp, w_ih0_t, b_ih[0])
             else:
-                _matmul(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1])
-            _add_rows(a, b_ih[layer])
+                step_input_projection(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1], b_ih[layer])
             _matmul(rec, hl, w_hh_t[layer])
             bh = b_hh[layer]
             for bb in range(n):
@@ -199,11 +200,11 @@ def _gru_recursive_chunk(pred, hist, lag, first, h, w_ih0_t, w_ihu_t, w_hh_t, b_
             break
         for layer in range(L):
             hl = h[layer, b0:b1]
+            # The input projection as the layer kernels compute it (same function, same bits).
             if layer == 0:
-                _matmul(a, inp, w_ih0_t)
+                step_input_projection(a, inp, w_ih0_t, b_ih[0])
             else:
-                _matmul(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1])
-            _add_rows(a, b_ih[layer])
+                step_input_projection(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1], b_ih[layer])
             _matmul(rec, hl, w_hh_t[layer])
             bh = b_hh[layer]
             for bb in range(n):
@@ -245,11 +246,11 @@ def _rnn_recursive_chunk(pred, hist, lag, first, h, w_ih0_t, w_ihu_t, w_hh_t, b_
             break
         for layer in range(L):
             hl = h[layer, b0:b1]
+            # The input projection as the layer kernels compute it (same function, same bits).
             if layer == 0:
-                _matmul(a, inp, w_ih0_t)
+                step_input_projection(a, inp, w_ih0_t, b_ih[0])
             else:
-                _matmul(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1])
-            _add_rows(a, b_ih[layer])
+                step_input_projection(a, h[layer - 1, b0:b1], w_ihu_t[layer - 1], b_ih[layer])
             _matmul(rec, hl, w_hh_t[layer])
             bh = b_hh[layer]
             for bb in range(n):
