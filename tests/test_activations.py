@@ -109,7 +109,8 @@ def test_fast_sigmoid64_within_bound_on_dense_grid():
 
 
 def test_fast_float64_against_high_precision():
-    mpmath = pytest.importorskip("mpmath")
+    import mpmath  # in the test extra
+
     mpmath.mp.dps = 40
     x = np.random.default_rng(0).uniform(-25.0, 25.0, 3000)
     x = np.concatenate([x, x * 1e-3, EDGES[np.isfinite(EDGES) & (np.abs(EDGES) < 50)]])
