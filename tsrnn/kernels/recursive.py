@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit
 
 from .._config import JIT
-from ._common import matmul_split_cols, step_input_projection
+from ._common import add_bias_rows, matmul_split_cols, step_input_projection
 from .gru import _gru_cell_row
 from .lstm import _lstm_cell_row
 from .rnn import RELU, _rnn_cell_row
@@ -81,16 +81,6 @@ def _matmul(out, inp, w_t):
         _matmul_small(out, inp, w_t)
     else:
         matmul_split_cols(out, inp, w_t)
-
-
-@njit(inline="always", **JIT)
-def _add_rows(out, bias):
-    """``out[r] += bias`` for every row of (n, G) ``out``."""
-    n, G = out.shape
-    for bb in range(n):
-        o = out[bb]
-        for j in range(G):
-            o[j] += bias[j]
 
 
 @njit(inline="always", **JIT)
@@ -143,7 +133,7 @@ def _lstm_recursive_chunk(pred, hist, lag, first, h, c, w_ih0_t, w_ihu_t, w_hh_t
                 else:
                     _lstm_cell_row(a[bb], rec[bb], bh, cl[bb], cl[bb], hl[bb], H, False)
         _matmul(y, h[L - 1, b0:b1], head_w_t)
-        _add_rows(y, head_b)
+        add_bias_rows(y, head_b)
 
 
 @njit(**JIT)
@@ -214,7 +204,7 @@ def _gru_recursive_chunk(pred, hist, lag, first, h, w_ih0_t, w_ihu_t, w_hh_t, b_
                 else:
                     _gru_cell_row(a[bb], hn, rec[bb], bh, hl[bb], hl[bb], H, False)
         _matmul(y, h[L - 1, b0:b1], head_w_t)
-        _add_rows(y, head_b)
+        add_bias_rows(y, head_b)
 
 
 @njit(**JIT)
@@ -261,7 +251,7 @@ def _rnn_recursive_chunk(pred, hist, lag, first, h, w_ih0_t, w_ihu_t, w_hh_t, b_
                 else:
                     _rnn_cell_row(a[bb], rec[bb], bh, hl[bb], H, False, False)
         _matmul(y, h[L - 1, b0:b1], head_w_t)
-        _add_rows(y, head_b)
+        add_bias_rows(y, head_b)
 
 
 @njit(**JIT)
