@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_positive_int
-from .data.panel import Panel, TimeAxis, to_panel
+from .data.panel import slice_panel, to_panel
 from .forecasters.base import BaseForecaster
 from .forecasters.intervals import check_levels, interval_names, stack_intervals
 
@@ -36,31 +36,6 @@ class _Fold:
     number: int
     starts: np.ndarray  # (S,) first training position of every series
     cutoffs: np.ndarray  # (S,) number of values before the cutoff (training end, exclusive)
-
-
-def _slice_panel(panel: Panel, starts, stops, positions=None) -> Panel:
-    """Series ``positions`` restricted to ``values[start:stop]`` each, with a matching time axis."""
-    positions = np.arange(panel.n_series) if positions is None else np.asarray(positions)
-    parts, new_starts, new_ends = [], [], []
-    for p in positions:
-        a, b = int(starts[p]), int(stops[p])
-        parts.append(panel.series(p)[a:b])
-        stamps = panel.axis.history(int(p))
-        new_starts.append(stamps[a])
-        new_ends.append(stamps[b - 1])
-    indptr = np.zeros(len(positions) + 1, dtype=np.int64)
-    np.cumsum([len(x) for x in parts], out=indptr[1:])
-    ax = panel.axis
-    axis = TimeAxis(ax.kind, ax.freq, new_starts, new_ends, tz=ax.tz, unit=ax.unit, name=ax.name)
-    return Panel(
-        ids=[panel.ids[p] for p in positions],
-        values=np.concatenate(parts) if parts else panel.values[:0],
-        indptr=indptr,
-        axis=axis,
-        kind=panel.kind,  # the layout y came in: X given to backtest is read in the same layout
-        name=panel.name,
-        columns=panel.columns,
-    )
 
 
 def _model_spec(model):
@@ -96,7 +71,7 @@ def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_met
         model.set_params(warm_start=True)
     out = []
     for fold in folds:
-        train = _slice_panel(panel, fold.starts, fold.cutoffs)
+        train = slice_panel(panel, fold.starts, fold.cutoffs)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
@@ -316,7 +291,7 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
         Xm = X if model._supports_exog else None
         fitted = None
         for fold in folds:
-            train = _slice_panel(panel, fold.starts, fold.cutoffs)
+            train = slice_panel(panel, fold.starts, fold.cutoffs)
             if fold.number % every == 0:
                 fitted = None
                 try:

@@ -3,7 +3,7 @@
 Shapes: N total observations, S series, h horizon, Q quantiles.
 """
 
-from .panel import Panel, TimeAxis, from_forecasts, to_panel
+from .panel import Panel, TimeAxis, from_forecasts, slice_panel, to_panel
 from .transforms import SCALERS, difference, fit_scaler, scale, undifference, unscale
 from .windows import WindowSampler, last_windows
 
@@ -12,6 +12,7 @@ __all__ = [
     "TimeAxis",
     "to_panel",
     "from_forecasts",
+    "slice_panel",
     "SCALERS",
     "fit_scaler",
     "scale",

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from ..data.panel import slice_panel
+
 __all__ = ["check_levels", "interval_names", "conformal_intervals", "series_scale"]
 
 
@@ -89,8 +91,6 @@ def conformal_intervals(model, panel, h, point, levels, n_windows=None):
     -------
     lo, hi : (n_series, h, L) arrays
     """
-    from ..backtest import _slice_panel
-
     lengths = panel.lengths
     S = panel.n_series
     max_windows = int((lengths.min() - 2) // h)
@@ -106,7 +106,7 @@ def conformal_intervals(model, panel, h, point, levels, n_windows=None):
     errors = []
     for k in range(n_windows, 0, -1):
         cut = lengths - k * h
-        train = _slice_panel(panel, np.zeros(S, dtype=np.int64), cut)
+        train = slice_panel(panel, np.zeros(S, dtype=np.int64), cut)
         fresh = type(model)(**model.get_params())
         if "verbose" in fresh.get_params():
             fresh.set_params(verbose=False)
