@@ -74,7 +74,7 @@ def test_model_files_saved_before_the_move_load_and_forecast_the_same(name):
     from tsrnn import load
 
     model = load(FIXTURES / f"house_{name}.tsrnn")
-    params, uses_x, levels = make.RNN_CASES[name]
+    _, uses_x, levels = make.RNN_CASES[name]
     kw = {}
     if uses_x:
         _, X = make.hourly_long()

@@ -97,14 +97,14 @@ def test_point_forecast_is_the_median_quantile_or_the_median_of_the_outputs():
     with_median = RNNForecaster(quantiles=[0.1, 0.5, 0.9], **FAST).fit(df)
     fc = with_median.predict(level=80)
     q = with_median._predict(with_median.panel_, 6, np.arange(3))
-    _, _, sorted_q = with_median._last_quantiles
+    sorted_q = with_median._predict_quantiles(with_median.panel_, 6, np.arange(3))
     np.testing.assert_array_equal(q, sorted_q[:, :, 1])
     np.testing.assert_array_equal(fc[with_median.name_].to_numpy(), q.ravel())
     np.testing.assert_array_equal(fc["GRU-lo-80"].to_numpy(), sorted_q[:, :, 0].ravel())
     np.testing.assert_array_equal(fc["GRU-hi-80"].to_numpy(), sorted_q[:, :, 2].ravel())
     without = RNNForecaster(quantiles=[0.1, 0.4, 0.9, 0.95], **FAST).fit(df)
     point = without._predict(without.panel_, 6, np.arange(3))
-    np.testing.assert_array_equal(point, np.median(without._last_quantiles[2], axis=-1))
+    np.testing.assert_array_equal(point, np.median(without._predict_quantiles(without.panel_, 6, np.arange(3)), axis=-1))
 
 
 def test_every_input_layout():

@@ -53,11 +53,11 @@ def _forecast(model, train, horizon, levels, interval_method, X=None):
     """(S, horizon, C) forecasts of a fitted model: the point forecast, then interval bounds if ``levels``."""
     positions = np.arange(train.n_series)
     extra = {"X": X} if X is not None else {}
-    point = np.asarray(model._predict(train, horizon, positions, **extra), dtype=np.float64)[:, :horizon]
     if not levels:
+        point = np.asarray(model._predict(train, horizon, positions, **extra), dtype=np.float64)[:, :horizon]
         return point[:, :, None]
-    lo, hi = model._predict_intervals(train, horizon, positions, point, levels, interval_method, None)
-    return stack_intervals(point, lo, hi, levels)
+    point, lo, hi = model._predict_with_intervals(train, horizon, positions, levels, interval_method, None, **extra)
+    return stack_intervals(np.asarray(point, dtype=np.float64)[:, :horizon], lo, hi, levels)
 
 
 def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None, X=None):

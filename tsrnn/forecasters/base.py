@@ -216,16 +216,54 @@ class BaseForecaster:
         elif y is None:
             positions = np.arange(panel.n_series)
         extra = {"X": X} if self._supports_exog else {}
-        forecasts = np.asarray(self._predict(panel, h, positions, **extra), dtype=np.float64)
+        if level is None:
+            forecasts = self._checked(self._predict(panel, h, positions, **extra), panel, h)
+            return from_forecasts(panel, forecasts, h, self.name_)
+        levels = check_levels(level)
+        forecasts, lo, hi = self._predict_with_intervals(panel, h, positions, levels, interval_method,
+                                                         calibration_windows, **extra)  # fmt: skip
+        forecasts = self._checked(forecasts, panel, h)
+        return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
+
+    def _checked(self, forecasts, panel, h):
+        forecasts = np.asarray(forecasts, dtype=np.float64)
         if forecasts.shape[:2] != (panel.n_series, h):
             raise RuntimeError(
                 f"{type(self).__name__}._predict returned shape {forecasts.shape}, expected ({panel.n_series}, {h})"
             )
-        if level is None:
-            return from_forecasts(panel, forecasts, h, self.name_)
-        levels = check_levels(level)
-        lo, hi = self._predict_intervals(panel, h, positions, forecasts, levels, interval_method, calibration_windows)
-        return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
+        return forecasts
+
+    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
+        """Point forecasts and interval bounds in one call, so no state is kept between calls.
+
+        Parameters
+        ----------
+        panel : Panel
+        h : int
+        positions : (n,) int array or None
+            As for ``_predict``.
+        levels : list of float
+            Ascending percent levels.
+        method : str or None
+            The interval method (None: the model's default, the first of ``_interval_methods()``).
+        windows : int or None
+            Calibration windows of conformal intervals.
+        X : pandas object, optional
+            Regressors, for models that take them.
+
+        Returns
+        -------
+        point : (n, h) array
+        lo, hi : (n, h, L) arrays
+
+        The default forecasts with ``_predict`` and bounds the forecast with
+        ``_predict_intervals``; a model whose intervals come from the same computation as its
+        point forecast (a quantile head) overrides this.
+        """
+        extra = {"X": X} if self._supports_exog else {}
+        point = self._checked(self._predict(panel, h, positions, **extra), panel, h)
+        lo, hi = self._predict_intervals(panel, h, positions, point, levels, method, windows)
+        return point, lo, hi
 
     def _interval_methods(self):
         """Interval methods this model offers; the first is the default."""

@@ -1,11 +1,21 @@
-"""NumPy-level building blocks over the numba kernels: layers, head, losses, optimizers, TBPTT.
+"""NumPy-level building blocks over the numba kernels: layers, head, losses, optimizers, TBPTT, the epoch loop.
 
 Shapes: B batch, T time, I input features, H hidden, G gates, L layers, O outputs.
 """
 
+from .covariate_model import CovariateRegressor
+from .device import resolve_device
 from .embedding import Embedding
 from .linear import Linear
-from .losses import HuberLoss, MAELoss, MSELoss, PinballLoss, get_loss
+from .loop import TrainingLoop
+from .losses import (
+    HorizonPinballLoss,
+    HuberLoss,
+    MAELoss,
+    MSELoss,
+    PinballLoss,
+    get_loss,
+)
 from .model import RecurrentRegressor, make_recurrent
 from .module import Module
 from .optim import SGD, Adam, clip_grad_norm
@@ -20,11 +30,13 @@ __all__ = [
     "Embedding",
     "Module",
     "RecurrentRegressor",
+    "CovariateRegressor",
     "make_recurrent",
     "MSELoss",
     "MAELoss",
     "HuberLoss",
     "PinballLoss",
+    "HorizonPinballLoss",
     "get_loss",
     "Adam",
     "SGD",
@@ -32,4 +44,6 @@ __all__ = [
     "TBPTTTrainer",
     "tbptt_gradients",
     "global_grad_norm",
+    "TrainingLoop",
+    "resolve_device",
 ]

@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["MSELoss", "MAELoss", "HuberLoss", "PinballLoss", "get_loss", "device_kind"]
+__all__ = ["MSELoss", "MAELoss", "HuberLoss", "PinballLoss", "HorizonPinballLoss", "get_loss", "device_kind"]
 
 
 def _as_float_array(name: str, value) -> np.ndarray:
@@ -265,6 +265,27 @@ class PinballLoss(_Loss):
 
     def __repr__(self) -> str:
         return f"PinballLoss(quantiles={self.quantiles.tolist()!r})"
+
+class HorizonPinballLoss:
+    """Pinball loss of a head that emits ``horizon * Q`` values per step, step-major (``j * Q + k``).
+
+    The trainer wants targets of the output's shape, so the targets (and weights) arrive
+    repeated Q times along the last axis (``np.repeat(y, Q, axis=-1)``); this reads one
+    copy and hands :class:`PinballLoss` the (..., horizon, Q) view. It is a plain
+    callable, so a model on a GPU evaluates it on host copies of the output.
+    """
+
+    def __init__(self, quantiles):
+        self.pinball = PinballLoss(quantiles)
+        self.n_quantiles = len(quantiles)
+
+    def __call__(self, pred, target, weight=None):
+        shape = pred.shape[:-1] + (pred.shape[-1] // self.n_quantiles, self.n_quantiles)
+        y = np.asarray(target).reshape(shape)[..., 0]
+        w = None if weight is None else np.asarray(weight).reshape(shape)[..., 0]
+        value, dpred = self.pinball(pred.reshape(shape), y, w)
+        return value, dpred.reshape(pred.shape)
+
 
 
 _NAMES = {

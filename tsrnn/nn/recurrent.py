@@ -43,19 +43,12 @@ import numpy as np
 from .._config import BATCH_CHUNK, FAST_ACTIVATIONS_FLOAT32, FAST_ACTIVATIONS_FLOAT64
 from .._threads import single_blas_thread
 from .._validation import check_array, check_positive_int
+from .device import resolve_device as _resolve_device
 from .module import Module
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
 _INITS = ("orthogonal", "torch")
-
-
-def _resolve_device(device):
-    if isinstance(device, str) and device == "cpu":
-        return "cpu"  # without importing numba.cuda
-    from ..kernels.cuda import resolve_device
-
-    return resolve_device(device)
 
 
 def _is_device_array(a):

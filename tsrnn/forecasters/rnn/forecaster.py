@@ -1,0 +1,576 @@
+"""RNNForecaster: a global RNN, LSTM or GRU forecaster over pandas, trained with tsrnn's kernels.
+
+This module holds the parameters and the pandas-facing flow (fit: transforms, then training;
+predict: the members' forecasts, back through the transforms). The rest lives in rooms beside
+it: :mod:`.params` (checks), :mod:`.training`, :mod:`.prediction`, :mod:`.covariates`,
+:mod:`.persistence` (model files); season inference and the window rule in
+:mod:`tsrnn.data.seasons`; batches in :mod:`tsrnn.data.samples`; the epoch loop in
+:class:`tsrnn.nn.TrainingLoop`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..._threads import single_blas_thread
+from ...data.samples import csr_prefix
+from ...data.seasons import default_window, infer_seasons
+from ...data.transforms import difference, fit_scaler, scale, undifference
+from ...data.windows import history_needed
+from ..base import BaseForecaster, register
+from .covariates import fit_covariates
+from .params import CELL_NAMES, check_params
+from .persistence import load_state, save_state, upgrade_params
+from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
+from .training import train_members, validation_set
+
+__all__ = ["RNNForecaster"]
+
+
+@register
+class RNNForecaster(BaseForecaster):
+    """Global recurrent forecaster (LSTM, GRU or vanilla RNN) for one or many series.
+
+    One network is trained on every series given to ``fit``, on samples of ``window`` past
+    values, each with the next ``horizon`` values as targets at every input step.
+    ``predict`` feeds each series' most recent ``window`` values.
+
+    The defaults are the settings that won on M4 Hourly's validation split (the last 48
+    points of every training series, never the test period; experiments/m4_tune.py, results
+    in experiments/RESULTS.md): log of positive data; every sample scaled by its own input
+    window (level of its last season, seasonal-naive error as the unit) rather than by
+    whole-series statistics; the network forecasting the correction to a seasonal-naive
+    forecast, whose season (a day or a week, for hourly data) each series' history picks; a
+    window of at least two horizons, four seasons and the longest season; a cosine
+    learning-rate decay over a fixed budget of sampled windows. Together they took the
+    validation OWA of a global LSTM from about 0.77 (whole-series scaling, no baseline) to
+    0.44; ``n_ensemble`` adds a median over networks. Scored once on the M4 Hourly test
+    period with every argument at its default, a global LSTM reaches OWA 0.414 and a GRU
+    0.420 (M4's winner: 0.440); the ensemble recipe ``n_ensemble=4, window=[168, 336]``
+    0.408 (experiments/m4_hourly.py).
+
+    The parameters come in six groups, listed below in this order: the network
+    (``cell``, ``hidden_size``, ``num_layers``, ``horizon``, ``strategy``, ``dropout``,
+    ``init``); windows and scaling (what each sample holds: ``window``, ``season_length``,
+    ``step``, ``target_steps``, ``scaler``, ``log``, ``baseline``, ``difference``,
+    ``seasonal_difference``); training (``loss``, ``epochs``, ``windows_per_epoch``,
+    ``batch_size``, ``lr``, ``lr_schedule``, ``min_lr``, ``optimizer``, ``clip_norm``,
+    ``weight_decay``, ``val_size``, ``patience``, ``lr_patience``, ``lr_factor``,
+    ``training``, ``tbptt``, ``n_ensemble``, ``warm_start``, ``random_state``);
+    probabilistic forecasts (``quantiles``); covariates (``calendar_features``,
+    ``series_embedding``, and regressors ``X`` given to ``fit``); runtime (``dtype``,
+    ``device``, ``verbose``, ``alias``, ``fill_missing``, ``sort``).
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default "lstm"
+    hidden_size : int, default 64
+    num_layers : int, default 1
+    horizon : int, default 24
+        Steps the model forecasts. ``predict(h)`` accepts ``h <= horizon`` with
+        ``strategy="direct"``, any ``h`` with ``"recursive"``.
+    strategy : {"direct", "recursive"}, default "direct"
+        "direct": a head emits all ``horizon`` values at once. "recursive": a one-step model
+        fed its own predictions, any ``h``.
+    dropout : float, default 0
+        Between stacked layers.
+    init : {"orthogonal", "torch"}, default "orthogonal"
+    window : int, list of int, or None, default None
+        Input steps per training sample (and history fed at prediction in "windows"
+        training). None: :func:`default_window`, ``max(2 * horizon, 4 * m, max(seasons), 16)``
+        with m the main season (168 for M4 Hourly: a week of hours): four seasons let the
+        window statistics and the network see the pattern repeat, and a whole week the
+        weekly one. A list gives the members of an ensemble (``n_ensemble``) their windows
+        in turn.
+    season_length : int, list of int, or None, default None
+        Season length m, used by the window rule, the ``"window"`` scaler and the
+        seasonal-naive baseline; 1 means no season. A list gives several, the main one
+        first (e.g. ``[24, 168]``, a day and a week of hours): the window rule and the window
+        statistics use the first, and the seasonal-naive baseline of every window uses the
+        one that has explained its series best so far. None: :func:`infer_seasons` (the main season
+        from the frequency of timestamps, hourly 24, daily 7, monthly 12..., or from the
+        autocorrelation on an integer axis; plus a week for sub-daily data with three weeks
+        of history). Fitted values: ``season_length_`` (main) and ``seasons_`` (all).
+    step : int, default 1
+        Stride between training samples of one series.
+    target_steps : {"all", "last"}, default "all"
+        Train on the forecasts made at every input step of a window (MQ-RNN's forking
+        sequences: ``window`` forecasts per forward pass), or only the last.
+    scaler : {"window", "standard", "minmax", "robust", None}, default "window"
+        "window": every sample, inputs and targets, is shifted by the mean of its input
+        window's last season and divided by the window's mean absolute seasonal difference
+        (:func:`tsrnn.data.windows.window_stats`), as ES-RNN and RevIN normalise windows
+        rather than whole series; the last window of each series is scaled the same way at
+        prediction and the forecast scaled back. On M4 Hourly's validation split this took
+        OWA from 0.69 (standard) to 0.54 with the baseline below. The others: one location
+        and scale per series, fitted on the training part and inverted on output.
+    log : {"auto", True, False}, default "auto"
+        Model the logarithm of the data (before differencing and scaling) and exponentiate
+        the forecasts. "auto": when every value given to ``fit`` is positive. Errors then
+        become relative, as sMAPE and MASE measure them, and multiplicative seasons
+        additive. Fitted value: ``log_``.
+    baseline : {"seasonal_naive", "naive", None}, default "seasonal_naive"
+        The network forecasts the departure from this forecast (made in the scaled space at
+        the same step) instead of the values themselves: an untrained network is then as
+        good as seasonal naive, a hard benchmark on hourly data, and training learns the
+        correction. With several season lengths each window repeats the season whose lag
+        differences have been smallest over its series' history up to the window's end (on
+        M4 Hourly's validation split this rule alone, without a network, scores OWA 0.50
+        against seasonal naive's 0.63); every sample then also reads the
+        ``max(season_length)`` values before its window. The main season must fit in the window (else m = 1 is used
+        for the window statistics and baseline, with a warning).
+        The default suits many series of a clearly seasonal kind (M4 Hourly). For a long
+        horizon over a weakly seasonal series prefer "naive": on ETTh1's validation period
+        (oil temperature, horizon 96 = four days) a GRU scored MSE 0.094 with "naive"
+        against 0.141 with "seasonal_naive" (experiments/ett_results.csv).
+    difference : int, default 0
+        Order of ordinary differencing (0, 1 or 2), undone on output.
+    seasonal_difference : int, optional
+        Season length m for one seasonal difference ``y_t - y_{t-m}`` (applied first).
+    loss : {"mse", "mae", "huber"}, default "mse"
+    epochs : int, default 30
+        Passes of ``windows_per_epoch`` sampled windows each: 30 epochs of 10,000 windows
+        (about 4,700 Adam steps at batch 64) are the default budget. On M4 Hourly's
+        validation split they gave OWA 0.438 against 0.443 for 20 epochs, for 1.5 times the
+        time (a default LSTM fit on all 414 series: about two to three minutes on 2 cores).
+        The budget is fixed, not a number of passes over the data: on a single series of a
+        few thousand windows it means dozens of passes, which overfit. On ETTh1 (8,209
+        training windows) 10 epochs of 2,000 windows (about 2.4 passes) beat the default
+        budget by a wide margin on the validation period (LSTM with ``baseline="naive"``:
+        MSE 0.106 against 0.147): with little data, lower ``windows_per_epoch`` or
+        ``epochs``, or hold out ``val_size`` for early stopping.
+    windows_per_epoch : int or None, default 10000
+        Train on a fresh random subset of at most this many windows per epoch, drawn
+        uniformly over every window of every series; None: every window. With the default,
+        ``epochs * windows_per_epoch`` bounds the training cost whatever the data size
+        (a default fit on the 414 M4 Hourly series takes about two minutes on 2 cores).
+    batch_size : int, default 64
+        At a fixed number of windows, 64 (twice the steps of 128) improved OWA on the M4
+        validation split; smaller batches use the cores less well.
+    lr : float, default 5e-3
+        Peak learning rate of Adam (5e-3 beat 3e-3 and 1e-2 on the M4 validation split).
+    lr_schedule : {"cosine", "plateau"}, default "cosine"
+        "cosine": the learning rate decays from ``lr`` to ``min_lr`` along a half cosine over
+        the ``epochs`` (step by step), a fixed budget with no schedule to tune. "plateau":
+        multiplied by ``lr_factor`` after ``lr_patience`` epochs without improvement of the
+        monitored loss (validation loss with ``val_size``, else training loss).
+    min_lr : float, default 1e-5
+        Floor of the plateau schedule and end point of the cosine one.
+    optimizer : {"adam", "adamw", "sgd"}, default "adam"
+        "adamw" uses decoupled weight decay; "sgd" uses momentum 0.9.
+    clip_norm : float or None, default 1.0
+        Clip gradients to this global L2 norm.
+    weight_decay : float, default 0
+    val_size : int, default 0
+        Last values of every series held out for validation (early stopping and, with
+        ``lr_schedule="plateau"``, the learning-rate schedule watch the validation loss);
+        at least ``horizon``. 0: no validation.
+    patience : int, default 10
+        Epochs without validation improvement before stopping; the best weights are restored.
+    lr_patience : int, default 4
+        Epochs without improvement before the learning rate is multiplied by ``lr_factor``
+        (``lr_schedule="plateau"``).
+    lr_factor : float, default 0.5
+    training : {"windows", "stateful"}, default "windows"
+        "windows": each sample starts from a zero state (full BPTT inside the window).
+        "stateful": truncated BPTT along each whole series, ``tbptt`` steps per chunk; the
+        prediction then carries the state over the full history. Stateful training has no
+        windows: it needs a per-series ``scaler`` and ``baseline=None``.
+    tbptt : int, optional
+        Chunk length of stateful training (default: ``window``).
+    n_ensemble : int, default 1
+        Train this many networks (each with its own seed, and its own window when
+        ``window`` is a list) and forecast their median. Fit time grows in proportion.
+    warm_start : bool, default False
+        When fitting again, start from the previous fit's weights (if the architecture is
+        unchanged) instead of a fresh initialization; backtests use it to refit cheaply.
+    random_state : int or None
+        Seeds weights, dropout and shuffling: same value, bit-identical results.
+    quantiles : list of float, optional
+        Q quantile levels in (0, 1), e.g. ``[0.1, 0.5, 0.9]``: the head then emits
+        ``horizon * Q`` values per step, read as (horizon, Q), and trains on the pinball loss
+        (``loss`` is not used). Every transform in front of the network (log, per-series or
+        window scaling, the baseline, which shifts all Q outputs alike) is increasing, so the
+        quantiles of the scaled residual map onto quantiles of the data. At prediction the Q
+        outputs of every step are sorted (no quantile crossing; an ensemble first takes the
+        median of its members per quantile). The point forecast is the 0.5 quantile when
+        ``quantiles`` holds it, else the median of the Q outputs. ``predict(level=L)`` then
+        defaults to ``interval_method="quantile"``: the bounds of level L are the learned
+        quantiles ``(100 - L) / 200`` and ``(100 + L) / 200`` (80: 0.1 and 0.9; 95: 0.025 and
+        0.975), which must be among ``quantiles`` (else ValueError naming them; no
+        interpolation). ``interval_method="conformal"`` stays available. Needs
+        ``strategy="direct"`` and no differencing (a running sum of quantiles is not a
+        quantile of the sum).
+    calendar_features : bool, default False
+        Feed calendar features of the forecast steps: sine and cosine of the hour of day,
+        day of week and month of year, those cycles longer than the sampling step
+        (:func:`tsrnn.data.covariates.calendar_features`; hourly data: 6 features). Needs
+        timestamps (not an integer axis) with a sub-yearly frequency.
+    series_embedding : int, optional
+        D: give every series of a global model a learned vector of D values
+        (:class:`tsrnn.nn.Embedding`) as extra input at every step, trained with the network
+        (its gradient is the recurrent layers' input gradient of those columns). ``predict``
+        then only forecasts series seen in ``fit``.
+
+    dtype : {"float32", "float64"}, default "float32"
+    device : {"cpu", "cuda", "auto"}, default "cpu"
+        Where the network trains: "cuda" keeps parameters, optimizer state and activations
+        on an NVIDIA GPU for the whole fit (error when numba finds none); "auto" uses a GPU
+        when there is one. Forecasts come back as pandas either way.
+    verbose : bool, default False
+        Show a tqdm progress bar with epoch, loss and validation loss.
+    alias : str, optional
+        Column name of the forecasts (default: "LSTM", "GRU" or "RNN").
+    fill_missing : {None, "interpolate"}, default None
+        How to treat NaN in the input (None: error).
+    sort : bool, default False
+        Sort unsorted timestamps instead of raising.
+
+    Covariates (regressors ``X`` given to ``fit``, calendar features, the series vector)
+    follow the direct strategy's forking sequences: input step t forecasts steps
+    t + 1 .. t + horizon. The recurrent layers read ``[y_t, c_{t+1}, e]`` (the scaled value,
+    the K covariates of the next step, the series vector), so the state follows what the
+    covariates have done; the linear head reads ``[h_t, c_{t+1}, ..., c_{t+horizon}]``, the
+    hidden state and the covariates of every step it forecasts (``horizon * K`` values), as
+    MQ-RNN's decoder reads the future covariates. Feeding them to the head rather than only
+    to the layers matters: a state of ``hidden_size`` values cannot carry ``horizon * K``
+    future values through its nonlinearity, while the head gives the regressor of step
+    t + j a direct weight (on y = 3 x + noise, a GRU with 16 units fed the future X only
+    through its inputs did not beat the model without X). Regressors are standardized per
+    column with the mean and standard deviation of the training rows (``exog_stats_``);
+    calendar features are already in [-1, 1]. ``predict`` therefore needs ``X`` at the
+    ``horizon`` timestamps after every series' end, whatever ``h``, and the history's
+    regressors (those stored from ``fit``, or from ``X`` when ``y`` is given). Covariates need
+    ``strategy="direct"``, ``training="windows"`` and the CPU.
+
+    Attributes
+    ----------
+    model_ : tsrnn.nn.RecurrentRegressor
+        The trained network (the first member of an ensemble).
+    models_ : list of tsrnn.nn.RecurrentRegressor
+        Every member (``n_ensemble`` networks).
+    windows_ : list of int
+        The window of every member.
+    season_length_ : int
+        Main season length used (given or inferred).
+    seasons_ : tuple of int
+        Every season length used.
+    log_ : bool
+        Whether the data were modelled on the log scale.
+    history_ : pandas.DataFrame
+        One row per epoch: epoch, train_loss, val_loss, lr, seconds (and member, for an ensemble).
+    scaler_stats_ : (n_series, 2) array
+        Per-series location and scale fitted on the training part (0 and 1 with the
+        "window" scaler, whose statistics belong to each window).
+    best_epoch_ : int
+        Epoch whose weights were kept (of the first member).
+    quantiles_ : tuple of float or None
+        The sorted quantile levels of the head (None: a point head).
+    exog_names_ : list of str or None
+        Regressor columns of the ``X`` given to ``fit`` (None: fitted without X).
+    exog_stats_ : (2, k) array or None
+        Mean and standard deviation of every regressor over the training rows.
+    calendar_names_ : list of str
+        The calendar features fed (empty unless ``calendar_features``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from tsrnn import RNNForecaster
+    >>> idx = pd.date_range("2024-01-01", periods=200, freq="h")
+    >>> y = pd.Series(np.sin(np.arange(200) * 2 * np.pi / 24), index=idx)
+    >>> f = RNNForecaster(cell="gru", hidden_size=16, window=24, horizon=6, epochs=2, random_state=0).fit(y)
+    >>> f.predict().index[0]
+    Timestamp('2024-01-09 08:00:00')
+    """
+
+    _supports_exog = True
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        window=None,
+        horizon=24,
+        season_length=None,
+        strategy="direct",
+        training="windows",
+        tbptt=None,
+        step=1,
+        target_steps="all",
+        scaler="window",
+        log="auto",
+        baseline="seasonal_naive",
+        difference=0,
+        seasonal_difference=None,
+        loss="mse",
+        epochs=30,
+        batch_size=64,
+        lr=5e-3,
+        lr_schedule="cosine",
+        optimizer="adam",
+        clip_norm=1.0,
+        weight_decay=0.0,
+        dropout=0.0,
+        val_size=0,
+        patience=10,
+        lr_patience=4,
+        lr_factor=0.5,
+        min_lr=1e-5,
+        windows_per_epoch=10000,
+        n_ensemble=1,
+        verbose=False,
+        random_state=None,
+        dtype="float32",
+        init="orthogonal",
+        alias=None,
+        fill_missing=None,
+        sort=False,
+        warm_start=False,
+        device="cpu",
+        quantiles=None,
+        calendar_features=False,
+        series_embedding=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.window = window
+        self.horizon = horizon
+        self.season_length = season_length
+        self.strategy = strategy
+        self.training = training
+        self.tbptt = tbptt
+        self.step = step
+        self.target_steps = target_steps
+        self.scaler = scaler
+        self.log = log
+        self.baseline = baseline
+        self.difference = difference
+        self.seasonal_difference = seasonal_difference
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.optimizer = optimizer
+        self.clip_norm = clip_norm
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.val_size = val_size
+        self.patience = patience
+        self.lr_patience = lr_patience
+        self.lr_factor = lr_factor
+        self.min_lr = min_lr
+        self.windows_per_epoch = windows_per_epoch
+        self.n_ensemble = n_ensemble
+        self.verbose = verbose
+        self.random_state = random_state
+        self.dtype = dtype
+        self.init = init
+        self.alias = alias
+        self.fill_missing = fill_missing
+        self.sort = sort
+        self.warm_start = warm_start
+        self.device = device
+        self.quantiles = quantiles
+        self.calendar_features = calendar_features
+        self.series_embedding = series_embedding
+
+    @classmethod
+    def _test_params(cls):
+        """Small, fast parameters for the contract tests."""
+        return dict(cell="gru", hidden_size=8, window=24, horizon=4, epochs=2, batch_size=32, random_state=0)
+
+    @property
+    def _model_name(self):
+        return CELL_NAMES.get(str(self.cell).lower(), "RNN")
+
+    def _default_h(self):
+        return self.horizon
+
+    def _check_params(self):
+        return check_params(self)
+
+    # ------------------------------------------------------ derived settings
+    @property
+    def _out_size(self):
+        return self.horizon if self.strategy == "direct" else 1
+
+    @property
+    def _n_quantiles(self):
+        return len(self.quantiles_) if getattr(self, "quantiles_", None) else 1
+
+    @property
+    def _n_covariates(self):
+        """K: regressors plus calendar features per step."""
+        return len(getattr(self, "exog_names_", None) or []) + len(getattr(self, "calendar_names_", None) or [])
+
+    @property
+    def _np_dtype(self):
+        return np.dtype(self.dtype)
+
+    @property
+    def _series_scaler(self):
+        return None if self.scaler == "window" else self.scaler
+
+    def _member_windows(self, seasons):
+        n = int(self.n_ensemble)
+        if self.window is None:
+            return [default_window(self.horizon, seasons)] * n
+        if isinstance(self.window, (list, tuple)):
+            return [int(self.window[i % len(self.window)]) for i in range(n)]
+        return [int(self.window)] * n
+
+    def _window_seasons(self, window):
+        """Season lengths the window statistics and the baseline use: all, or (1,) when the main one outgrows the window."""
+        return tuple(self.seasons_) if self.season_length_ <= window else (1,)
+
+    def _history(self, window):
+        """Values read before each window (the multi-season baseline's reach)."""
+        return history_needed(self._window_seasons(window), self.baseline)
+
+    # ------------------------------------------------------------- transforms
+    def _diff(self, values, indptr):
+        D = 1 if self.seasonal_difference else 0
+        return difference(values, indptr, d=self.difference, m=self.seasonal_difference, D=D)
+
+    def _undiff(self, forecasts, tails):
+        D = 1 if self.seasonal_difference else 0
+        return undifference(forecasts, tails, d=self.difference, m=self.seasonal_difference, D=D)
+
+    def _to_model_space(self, values):
+        """Log (if fitted so) of the values, checking that they allow it."""
+        if not self.log_:
+            return values
+        if np.any(values <= 0):
+            i = int(np.argmax(values <= 0))
+            raise ValueError(
+                f"the model was fitted on the log scale (log={self.log!r}: every training value was positive), but "
+                f"the history has the value {float(values[i])!r}; refit with log=False to forecast data with zeros or "
+                "negatives"
+            )
+        return np.log(values)
+
+    # -------------------------------------------------------------------- fit
+    def _fit(self, panel, X=None):
+        cell = check_params(self)
+        self._fit_log_and_seasons(panel)
+        windows = self._member_windows(self.seasons_)
+        dvals, dptr, _ = self._diff(self._to_model_space(panel.values), panel.indptr)
+        lengths = np.diff(dptr)
+        train_len = lengths - int(self.val_size or 0)
+        self._check_lengths(panel, windows, train_len)
+        train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
+        stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
+        z = scale(dvals, dptr, stats)
+        self.n_series_ = panel.n_series
+        covariates = fit_covariates(self, panel, X, dptr)
+        val_set = validation_set(self, z, dptr, lengths, covariates)
+        with single_blas_thread():
+            models, history, best_epochs = train_members(self, cell, windows, z, dptr, train_len, val_set, covariates)
+        self.models_ = models
+        self.model_ = models[0]
+        self.windows_ = windows
+        self.history_ = history
+        self.best_epoch_ = best_epochs[0]
+        self.scaler_stats_ = stats
+        self.n_series_ = panel.n_series
+        return self
+
+    def _fit_log_and_seasons(self, panel):
+        """Set ``log_``, ``seasons_`` and ``season_length_`` from the parameters and the data."""
+        if self.log is True and np.any(panel.values <= 0):
+            raise ValueError(
+                f"log=True needs positive data, but the minimum value is {float(panel.values.min())!r}; "
+                "use log='auto' or log=False"
+            )
+        self.log_ = bool(self.log is True or (self.log == "auto" and np.all(panel.values > 0)))
+        if self.season_length is None:
+            self.seasons_ = tuple(int(m) for m in infer_seasons(panel))
+        elif isinstance(self.season_length, (list, tuple)):
+            self.seasons_ = tuple(int(m) for m in self.season_length)
+        else:
+            self.seasons_ = (int(self.season_length),)
+        self.season_length_ = self.seasons_[0]
+        windows = self._member_windows(self.seasons_)
+        if self.season_length_ > min(windows) and (self.scaler == "window" or self.baseline == "seasonal_naive"):
+            warnings.warn(
+                f"season_length={self.season_length_} is longer than window={min(windows)}: the window statistics "
+                "and the seasonal-naive baseline of that window use m=1 (naive); give a longer window or a "
+                "season_length",
+                UserWarning,
+                stacklevel=5,
+            )
+
+    def _check_lengths(self, panel, windows, train_len):
+        """Error when no series is long enough to train on; warn naming those left out."""
+        val = int(self.val_size or 0)
+        out = self._out_size
+        need = min(w + self._history(w) for w in windows) + out
+        parts = ("history + " if need > min(windows) + out else "") + "window + " + ("horizon" if out > 1 else "1")
+        short = np.flatnonzero(train_len < need)
+        if short.size == panel.n_series:
+            raise ValueError(
+                f"every series is too short: training needs {parts} = {need} values "
+                f"per series (after differencing{' and holding out val_size' if val else ''}); the longest has "
+                f"{int(train_len.max())}"
+            )
+        if short.size:
+            names = [panel.ids[i] for i in short[:10]]
+            warnings.warn(
+                f"{short.size} series shorter than {parts.replace('horizon', str(out))} = {need} training values are "
+                f"left out of training: {names}{' ...' if short.size > 10 else ''}",
+                UserWarning,
+                stacklevel=5,
+            )
+
+    # ---------------------------------------------------------------- predict
+    def _forecast_member(self, model, window, histories, h, covs=None, series=None):
+        """One network's forecasts in the model space (:func:`.prediction.forecast_member`)."""
+        return forecast_member(self, model, window, histories, h, covs, series)
+
+    def _predict(self, panel, h, positions=None, X=None):
+        result = predict_members(self, panel, h, positions, X)
+        return result if self.quantiles_ is None else point_of_quantiles(self.quantiles_, result)
+
+    def _predict_quantiles(self, panel, h, positions=None, X=None):
+        """(n, h, Q) sorted quantile forecasts of a quantile head, in the data's units."""
+        if self.quantiles_ is None:
+            raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
+        return predict_members(self, panel, h, positions, X)
+
+    # -------------------------------------------------------------- intervals
+    def _interval_methods(self):
+        return ("quantile", "conformal") if self.quantiles is not None else ("conformal",)
+
+    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
+        """Point forecasts and interval bounds from one pass: a quantile head's sorted quantiles give both."""
+        if method == "quantile" and self.quantiles is None:
+            raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
+                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals; or use interval_method='conformal'")  # fmt: skip
+        chosen = self._interval_methods()[0] if method is None else method
+        if chosen == "conformal" and self.exog_names_:
+            raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
+                             "regressors X; fit it with quantiles=[...] and use interval_method='quantile'")  # fmt: skip
+        if chosen != "quantile":
+            return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X)
+        columns = quantile_columns(self.quantiles_, levels)
+        quantiles = self._predict_quantiles(panel, h, positions, X)
+        lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
+        hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
+        return point_of_quantiles(self.quantiles_, quantiles), lo, hi
+
+    # -------------------------------------------------------------- save/load
+    def _save_state(self):
+        return save_state(self)
+
+    @classmethod
+    def _from_saved(cls, header, arrays):
+        return super()._from_saved(upgrade_params(header), arrays)
+
+    def _load_state(self, header, arrays):
+        load_state(self, header, arrays)

@@ -1,0 +1,212 @@
+"""RNNForecaster's prediction: each network's forecast from the last window, the ensemble's median, quantiles.
+
+:func:`forecast_member` runs one network on the model-space histories (window scaling,
+baseline, the recursive closed loop); :func:`predict_members` takes a panel through the
+forecaster's transforms and back and returns the point forecasts, or the sorted quantiles of
+a quantile head; :func:`validation_loss` scores a network on held-out origins during training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._threads import single_blas_thread
+from ...data.samples import covariate_inputs, pad_left, with_series_column
+from ...data.transforms import fit_scaler, scale, unscale
+from ...data.windows import baseline_forecast, season_choice, window_stats
+from .covariates import predict_covariates, series_positions
+
+__all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
+
+
+def check_h(fc, h):
+    """A direct model forecasts at most its ``horizon``."""
+    if fc.strategy == "direct" and h > fc.horizon:
+        raise ValueError(
+            f"h={h} is beyond the model's horizon={fc.horizon}; refit with a larger horizon or strategy='recursive'"
+        )
+
+
+def forecast_member(fc, model, window, histories, h, covs=None, series=None):
+    """One network's forecasts in the series-scaled (and differenced) space.
+
+    Parameters
+    ----------
+    fc : RNNForecaster
+    model : RecurrentRegressor or CovariateRegressor
+    window : int
+        The member's input window.
+    histories : list of 1-D arrays
+        Series-scaled history of every series to forecast from.
+    h : int
+    covs : list of (n_i + horizon, K) arrays, optional
+        Covariates of every history step and of the ``horizon`` steps after it.
+    series : (n,) int array, optional
+        Series positions, for ``series_embedding``.
+
+    Returns
+    -------
+    pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted)
+    loc, scale : (n, 1) arrays
+        Statistics of each input window (0 and 1 unless ``scaler="window"``).
+    """
+    check_h(fc, h)
+    n = len(histories)
+    seasons = fc._window_seasons(window)
+    full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
+    chosen = None
+    if fc.baseline == "seasonal_naive" and len(seasons) > 1:
+        # Each series' whole history picks its season, as every training window's history did.
+        chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
+    inputs = np.ascontiguousarray(full[:, full.shape[1] - length :])[:, :, None]
+    if covs is not None:
+        inputs = np.concatenate([inputs, covariate_inputs(covs, length, fc.horizon, fc._np_dtype)], axis=2)
+    if series is not None:
+        inputs = with_series_column(inputs, series)
+    out, state = model.forward(inputs)
+    if fc.strategy == "recursive":
+        pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen)
+        return pred * scale_ + loc, loc, scale_
+    base = None
+    if fc.baseline is not None:
+        base = baseline_forecast(full, fc.horizon, seasons, fc.baseline, last_only=True, window=length,
+                                 chosen=chosen)[:, :h]  # fmt: skip
+    if fc.quantiles_ is not None:
+        pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
+        if base is not None:
+            pred += base[:, :, None]
+        return pred * scale_[..., None] + loc[..., None], loc, scale_
+    pred = out[:, -1, :h].astype(np.float64)
+    if base is not None:
+        pred += base
+    return pred * scale_ + loc, loc, scale_
+
+
+def _scaled_windows(fc, window, histories, seasons):
+    """The last values of every history (the values before the window too), window-scaled, and their statistics.
+
+    Returns
+    -------
+    full : (n, pre + length) array
+        ``pre`` values the baseline reads before the window, then the ``length`` input steps.
+    loc, scale : (n, 1) arrays
+    length : int
+    """
+    dtype = fc._np_dtype
+    n = len(histories)
+    pre = fc._history(window) if fc.training == "windows" else 0
+    length = max(max(s.size for s in histories) if fc.training == "stateful" else window, 1)
+    windowed = fc.scaler == "window"
+    full = pad_left(histories, pre + length, dtype, edge=windowed)[:, :, 0]
+    if windowed:
+        loc, scale_ = window_stats(full[:, pre:], seasons[0])
+        full = (full - loc) / scale_
+    else:
+        loc, scale_ = np.zeros((n, 1), dtype), np.ones((n, 1), dtype)
+    return full, loc, scale_, length
+
+
+def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
+    """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added."""
+    from ...nn.recursive import closed_loop
+
+    n = full.shape[0]
+    # The one-step baseline of each next step: the value ``lag`` steps before it.
+    if fc.baseline is None:
+        lag = np.zeros(n, dtype=np.int64)
+    elif fc.baseline == "naive":
+        lag = np.ones(n, dtype=np.int64)
+    elif chosen is not None:
+        lag = chosen
+    else:
+        lag = np.full(n, seasons[0], dtype=np.int64)
+    return closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
+
+
+def predict_members(fc, panel, h, positions=None, X=None):
+    """Forecasts of every series of ``panel`` in the data's units: the median over the ensemble's networks.
+
+    Parameters
+    ----------
+    fc : RNNForecaster
+    panel : tsrnn.data.Panel
+    h : int
+    positions : (n,) int array, optional
+        The panel's series among the fitted ones (None: new history).
+    X : pandas object, optional
+        Regressors, for a model fitted with them.
+
+    Returns
+    -------
+    (n, h) float64 array, or (n, h, Q) sorted along the last axis for a quantile head
+        (the median per quantile across members first, then sorted: quantiles never cross).
+    """
+    check_h(fc, h)
+    dvals, dptr, tails = fc._diff(fc._to_model_space(panel.values), panel.indptr)
+    stats = fit_scaler(fc._series_scaler, dvals, dptr)
+    z = scale(dvals, dptr, stats)
+    histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
+    covs = predict_covariates(fc, panel, positions, X, np.diff(dptr))
+    series = series_positions(fc, panel, positions) if fc.series_embedding else None
+    forecasts = []
+    with single_blas_thread():
+        for model, window in zip(fc.models_, fc.windows_):
+            pred, _, _ = forecast_member(fc, model, window, histories, h, covs, series)
+            pred = fc._undiff(unscale(pred, stats), tails)
+            if fc.log_:
+                with np.errstate(over="ignore"):
+                    pred = np.exp(pred)
+            forecasts.append(pred)
+    result = forecasts[0] if len(forecasts) == 1 else np.median(forecasts, axis=0)
+    return result if fc.quantiles_ is None else np.sort(result, axis=-1)
+
+
+def point_of_quantiles(quantiles_, result):
+    """(n, h) point forecast from (n, h, Q) sorted quantiles: the 0.5 quantile, else the median of the Q."""
+    if 0.5 in quantiles_:
+        return result[:, :, quantiles_.index(0.5)]
+    return np.median(result, axis=-1)
+
+
+def validation_loss(fc, model, window, val_set, loss):
+    """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
+    ids = val_set[3] if fc.series_embedding else None
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids)
+    dtype = fc._np_dtype
+    target = ((val_set[1] - loc) / scale_).astype(dtype)
+    if fc.quantiles_ is not None:
+        pred = ((pred - loc[..., None]) / scale_[..., None]).astype(dtype)
+        return float(loss.pinball(pred, target)[0])
+    pred = ((pred - loc) / scale_).astype(dtype)
+    return float(loss(pred, target)[0])
+
+
+def _level_text(level) -> str:
+    """A percent level as text: ``80`` rather than ``80.00000000000001``."""
+    v = round(float(level), 9)
+    return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+def quantile_columns(quantiles_, levels) -> list:
+    """For every percent level L, the positions of quantiles (100 - L) / 200 and (100 + L) / 200 in ``quantiles_``.
+
+    Raises
+    ------
+    ValueError
+        When a level's quantiles were not fitted, naming the levels the model can give.
+    """
+    q = np.asarray(quantiles_)
+    columns = []
+    for level in levels:
+        lo, hi = (100.0 - level) / 200.0, (100.0 + level) / 200.0
+        found = [np.flatnonzero(np.isclose(q, v, rtol=0, atol=1e-9)) for v in (lo, hi)]
+        if not all(f.size for f in found):
+            pairs = [v for v in q if v < 0.5 and np.isclose(q, 1 - v, rtol=0, atol=1e-9).any()]
+            offered = [_level_text(100 * (1 - 2 * v)) for v in pairs]
+            raise ValueError(
+                f"level={_level_text(level)} needs the quantiles {lo:g} and {hi:g}, but the model was fitted with "
+                f"quantiles={list(quantiles_)} (levels it can give: {offered}); refit with those quantiles "
+                "or use interval_method='conformal'"
+            )
+        columns.append((int(found[0][0]), int(found[1][0])))
+    return columns
