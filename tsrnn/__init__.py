@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 _FORECASTERS = (
     "RNNForecaster", "Naive", "SeasonalNaive", "Drift", "Mean", "WindowAverage", "SeasonalWindowAverage", "Naive2",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .forecasters.base import forecaster_classes
+from .forecasters import forecaster_classes
 from .io import ModelFileError, read_model_file
 
 __all__ = ["load"]

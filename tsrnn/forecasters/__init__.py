@@ -1,9 +1,15 @@
 """Forecasters with one fit/predict contract over pandas (see :mod:`tsrnn.forecasters.base`)."""
 
-from .base import BaseForecaster, NotFittedError, forecaster_classes
+from .base import BaseForecaster, NotFittedError, registered
 from .baselines import Drift, Mean, Naive, Naive2, SeasonalNaive, SeasonalWindowAverage, WindowAverage
 from .rnn import RNNForecaster
 from .stats import ARIMA, ETS, Theta
+
+
+def forecaster_classes() -> dict:
+    """``{class name: class}`` of every registered forecaster (the built-in ones are imported above)."""
+    return registered()
+
 
 __all__ = [
     "ARIMA",

@@ -18,7 +18,7 @@ import numpy as np
 from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
 from .intervals import check_levels, conformal_intervals, interval_names, stack_intervals
 
-__all__ = ["BaseForecaster", "NotFittedError", "register", "forecaster_classes"]
+__all__ = ["BaseForecaster", "NotFittedError", "register", "registered"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -29,10 +29,9 @@ def register(cls):
     return cls
 
 
-def forecaster_classes() -> dict:
-    """``{class name: class}`` of every registered forecaster."""
-    from . import baselines, rnn, stats  # noqa: F401  (registers the built-in models)
-
+def registered() -> dict:
+    """``{class name: class}`` of the forecasters registered so far (:func:`tsrnn.forecasters.forecaster_classes`
+    imports the built-in ones first)."""
     return dict(_REGISTRY)
 
 
@@ -318,7 +317,7 @@ class BaseForecaster:
         -------
         pathlib.Path
         """
-        from .. import __version__
+        from .._version import __version__
         from ..io import write_model_file
 
         self.check_is_fitted()
