@@ -103,3 +103,12 @@ def test_without_validation_it_runs_every_epoch_and_keeps_the_last_weights():
 def test_unknown_schedule_is_refused():
     with pytest.raises(ValueError, match="lr_schedule='step' is not known"):
         TrainingLoop(epochs=1, lr=0.1, lr_schedule="step")
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import tsrnn.nn.loop
+
+    result = doctest.testmod(tsrnn.nn.loop)
+    assert result.attempted >= 1 and result.failed == 0
