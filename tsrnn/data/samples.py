@@ -20,6 +20,7 @@ __all__ = [
     "window_batches",
     "stream_batches",
     "validation_origins",
+    "pad_short_series",
 ]
 
 
@@ -224,3 +225,47 @@ def validation_origins(z, dptr, lengths, val_size, horizon, covariates=None):
     if not histories:
         return None
     return histories, np.stack(targets), (covs if covariates is not None else None), np.array(series, np.int64)
+
+
+def pad_short_series(values, indptr, train_len, need, min_length, covariates=None):
+    """Put copies of its first value before every series with ``min_length <= train_len < need`` values.
+
+    So that a short series fills a training sample of ``need`` values (history, window and
+    horizon) instead of being left out; :class:`tsrnn.data.windows.WindowSampler`'s
+    ``padded`` then gives its padded targets no weight. Prediction pads short histories the
+    same way (:func:`pad_left` with ``edge=True``).
+
+    Parameters
+    ----------
+    values : (N,) array
+        Every series (CSR with ``indptr``), training part first.
+    indptr : (S + 1,) int array
+    train_len : (S,) int array
+        Training values of every series.
+    need : int
+    min_length : int
+        Series with fewer training values stay as they are (and are left out of training).
+    covariates : (N, K) array, optional
+        Padded with copies of each series' first row.
+
+    Returns
+    -------
+    values, indptr, train_len, padded, covariates
+        The padded CSR pair, the new training lengths, the (S,) number of values put before
+        every series, and the padded covariates (None without).
+    """
+    train_len = np.asarray(train_len, dtype=np.int64)
+    padded = np.where((train_len >= min_length) & (train_len < need), need - train_len, 0).astype(np.int64)
+    if not padded.any():
+        return values, indptr, train_len, padded, covariates
+    parts, cov_parts = [], []
+    for i in range(indptr.size - 1):
+        s = values[indptr[i] : indptr[i + 1]]
+        parts.append(np.concatenate([np.full(padded[i], s[0], dtype=values.dtype), s]) if padded[i] else s)
+        if covariates is not None:
+            c = covariates[indptr[i] : indptr[i + 1]]
+            cov_parts.append(np.concatenate([np.repeat(c[:1], padded[i], axis=0), c]) if padded[i] else c)
+    new_ptr = np.zeros_like(indptr)
+    new_ptr[1:] = np.cumsum(np.diff(indptr) + padded)
+    new_cov = np.concatenate(cov_parts) if covariates is not None else None
+    return np.concatenate(parts), new_ptr, train_len + padded, padded, new_cov

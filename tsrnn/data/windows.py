@@ -251,6 +251,9 @@ class WindowSampler:
         covariates of the ``horizon`` steps its forecast covers, t + 1 .. t + horizon, step
         after step: x gets ``horizon * K`` more columns, ``x[b, t, 1 + j * K + k]`` being
         covariate k at step t + 1 + j.
+    padded : (n_series,) int array, optional
+        How many of each series' first values are padding (copies put before a short
+        series so that it fills a sample): targets at those positions carry no weight.
 
     Attributes
     ----------
@@ -265,7 +268,7 @@ class WindowSampler:
     """
 
     def __init__(self, values, indptr, window, horizon, step=1, ends=None, target_steps="all", scaling=None,
-                 season_length=1, baseline=None, covariates=None):  # fmt: skip
+                 season_length=1, baseline=None, covariates=None, padded=None):  # fmt: skip
         if target_steps not in ("all", "last"):
             raise ValueError(f"target_steps={target_steps!r} is not known; expected 'all' or 'last'")
         if scaling not in (None, "window"):
@@ -297,6 +300,10 @@ class WindowSampler:
                 series.append(np.full(count, i, dtype=np.int64))
         self.starts = np.concatenate(starts) if starts else np.empty(0, np.int64)
         self.series = np.concatenate(series) if series else np.empty(0, np.int64)
+        self._observed_from = None
+        if padded is not None and np.any(padded):
+            # Absolute position of every sample's series' first real value.
+            self._observed_from = (np.asarray(indptr[:-1]) + np.asarray(padded, dtype=np.int64))[self.series]
         self._spans = sliding_window_view(values, span) if values.size >= span else None
         self._choice = None
         if baseline == "seasonal_naive" and len(self.seasons) > 1:
@@ -349,6 +356,11 @@ class WindowSampler:
         if self.target_steps == "last" or self.first_step:
             weight = np.zeros(y.shape, dtype=dtype)
             weight[:, -1 if self.target_steps == "last" else self.first_step :] = 1.0
+        if self._observed_from is not None:
+            # Target j of input step t sits at position start + H + t + 1 + j: padding there trains nothing.
+            pos = (self.starts[idx] + H + 1)[:, None, None] + np.arange(W)[None, :, None] + np.arange(self.horizon)
+            real = (pos >= self._observed_from[idx][:, None, None]).astype(dtype)
+            weight = real if weight is None else weight * real
         return x, y, weight
 
 

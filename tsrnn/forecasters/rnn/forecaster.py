@@ -24,7 +24,7 @@ from .covariates import fit_covariates
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
 from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
-from .training import train_members, validation_set
+from .training import min_train_length, train_members, validation_set
 
 __all__ = ["RNNForecaster"]
 
@@ -55,7 +55,7 @@ class RNNForecaster(BaseForecaster):
     (``cell``, ``hidden_size``, ``num_layers``, ``horizon``, ``strategy``, ``dropout``,
     ``init``); windows and scaling (what each sample holds: ``window``, ``season_length``,
     ``step``, ``target_steps``, ``scaler``, ``log``, ``baseline``, ``difference``,
-    ``seasonal_difference``); training (``loss``, ``epochs``, ``windows_per_epoch``,
+    ``seasonal_difference``, ``short_series``); training (``loss``, ``epochs``, ``windows_per_epoch``,
     ``batch_size``, ``lr``, ``lr_schedule``, ``min_lr``, ``optimizer``, ``clip_norm``,
     ``weight_decay``, ``val_size``, ``patience``, ``lr_patience``, ``lr_factor``,
     ``training``, ``tbptt``, ``n_ensemble``, ``warm_start``, ``random_state``);
@@ -129,6 +129,15 @@ class RNNForecaster(BaseForecaster):
         Order of ordinary differencing (0, 1 or 2), undone on output.
     seasonal_difference : int, optional
         Season length m for one seasonal difference ``y_t - y_{t-m}`` (applied first).
+    short_series : {"drop", "pad"}, default "drop"
+        A series with fewer training values than a sample needs (history, ``window`` and
+        ``horizon``): "drop" leaves it out of training (with a warning; it is still
+        forecast); "pad" puts copies of its first value before it, as prediction does with
+        a short history, and trains on its real targets only (padded ones carry no weight),
+        provided it holds at least ``horizon + 2`` values (training="windows" only).
+        Measured on validation periods (experiments/frequencies.py, seeds 0-2, MASE):
+        M1 yearly, where 86% of the series are too short for a default sample, 2.68 ->
+        2.52; but Tourism yearly 2.89 -> 3.20 and M3 yearly 3.51 -> 4.12. Hence "drop".
     loss : {"mse", "mae", "huber"}, default "mse"
     epochs : int, default 30
         Passes of ``windows_per_epoch`` sampled windows each: 30 epochs of 10,000 windows
@@ -334,6 +343,7 @@ class RNNForecaster(BaseForecaster):
         quantiles=None,
         calendar_features=False,
         series_embedding=None,
+        short_series="drop",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -379,6 +389,7 @@ class RNNForecaster(BaseForecaster):
         self.quantiles = quantiles
         self.calendar_features = calendar_features
         self.series_embedding = series_embedding
+        self.short_series = short_series
 
     @classmethod
     def _test_params(cls):
@@ -512,6 +523,8 @@ class RNNForecaster(BaseForecaster):
         out = self._out_size
         need = min(w + self._history(w) for w in windows) + out
         parts = ("history + " if need > min(windows) + out else "") + "window + " + ("horizon" if out > 1 else "1")
+        if self.short_series == "pad" and self.training == "windows" and min_train_length(self) < need:
+            need, parts = min_train_length(self), ("horizon" if out > 1 else "1") + " + 2 (short_series='pad')"
         short = np.flatnonzero(train_len < need)
         if short.size == panel.n_series:
             raise ValueError(

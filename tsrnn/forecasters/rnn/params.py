@@ -70,6 +70,8 @@ def _check_network_and_windows(fc):
         raise ValueError(f"log={fc.log!r} is not known; expected 'auto', True or False")
     if fc.baseline not in BASELINES:
         raise ValueError(f"baseline={fc.baseline!r} is not known; expected one of {BASELINES}")
+    if fc.short_series not in ("drop", "pad"):
+        raise ValueError(f"short_series={fc.short_series!r} is not known; expected 'drop' or 'pad'")
     if fc.dtype not in ("float32", "float64"):
         raise ValueError(f"dtype={fc.dtype!r} is not supported; expected 'float32' or 'float64'")
 

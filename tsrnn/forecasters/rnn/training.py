@@ -13,12 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ...data.samples import (
-    repeat_targets,
-    stream_batches,
-    validation_origins,
-    window_batches,
-)
+from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
 from ...data.windows import WindowSampler
 from .prediction import validation_loss
 
@@ -114,10 +109,15 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     out = fc._out_size
     if fc.training == "windows":
         trainer = TBPTTTrainer(model, loss, opt, mode="windows", clip_norm=fc.clip_norm)
+        padded = None
+        if fc.short_series == "pad":
+            need = window + fc._history(window) + out
+            z, dptr, train_len, padded, covariates = pad_short_series(z, dptr, train_len, need, min_train_length(fc),
+                                                                      covariates)  # fmt: skip
         sampler = WindowSampler(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
                                 scaling="window" if fc.scaler == "window" else None,
                                 season_length=fc._window_seasons(window), baseline=fc.baseline,
-                                covariates=covariates)  # fmt: skip
+                                covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
                                             embed=bool(fc.series_embedding))  # fmt: skip
     else:
@@ -132,6 +132,11 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     val_loss = None if val_set is None else (lambda m: validation_loss(fc, m, window, val_set, loss))
     rows, best_epoch = loop.run(model, trainer, opt, batches, n_batches, val_loss)
     return pd.DataFrame(rows, columns=list(TrainingLoop.columns)), best_epoch
+
+
+def min_train_length(fc) -> int:
+    """Training values a series needs to be padded into samples (``short_series="pad"``): a full horizon and two more."""
+    return fc._out_size + 2
 
 
 def validation_set(fc, z, dptr, lengths, covariates=None):
