@@ -84,3 +84,58 @@ def test_numba_cache_dir_is_honoured(tmp_path):
     path = out.stdout.strip().splitlines()[-1]
     assert path.startswith(str(tmp_path / "cache")), path
     assert list(Path(path).glob("*scale_*.nbi")) and list(Path(path).glob("*scale_*.nbc"))
+
+
+INSTALLED_WORKER = r"""
+import json, sys
+import numpy as np
+import tsrnn
+from tsrnn.kernels.optim import scale_
+from numba.core import caching
+
+g = np.ones(5, dtype=np.float32)
+scale_(g, np.float32(0.25))
+print(json.dumps({
+    "tsrnn": tsrnn.__file__,
+    "value": float(g[0]),
+    "hits": int(sum(scale_.stats.cache_hits.values())),
+    "misses": int(sum(scale_.stats.cache_misses.values())),
+    "cache_path": scale_._cache._cache_path,
+    "locators": [c.__name__ for c in caching.CacheImpl._locator_classes],
+}))
+"""
+
+
+def test_an_installed_copy_caches_outside_its_package_dir(tmp_path):
+    # pip does not remove files it did not install: kernels cached beside an installed copy's
+    # sources survive `pip uninstall`, and the leftover tsrnn/kernels/__pycache__ then shadows an
+    # editable install as a namespace package. An installed copy (no pyproject.toml beside the
+    # package) must cache in the user-wide directory instead, and load from there next time.
+    import shutil
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(PKG, site / "tsrnn", ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), HOME=str(tmp_path / "home"), TSRNN_CACHE="1",
+               PYTHONPATH=str(site))  # fmt: skip
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", INSTALLED_WORKER], env=env, capture_output=True, text=True,
+                             timeout=300, cwd=tmp_path)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert first["tsrnn"].startswith(str(site)) and first["value"] == 0.25
+    assert "InstalledTsrnnCacheLocator" in first["locators"]
+    assert first["cache_path"].startswith(str(tmp_path / "xdg")), first["cache_path"]
+    assert not list((site / "tsrnn").rglob("*.nbi")), "kernels were cached inside the installed package"
+    second = run()
+    assert second["hits"] >= 1 and second["misses"] == 0, second
+
+
+def test_a_checkout_keeps_numbas_default_cache_location():
+    from tsrnn.kernels._cache import install_cache_locator, is_installed_copy
+
+    assert not is_installed_copy()  # the tests run from a checkout: pyproject.toml beside tsrnn/
+    assert install_cache_locator() is False

@@ -4,6 +4,7 @@ import doctest
 import functools
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -100,6 +101,46 @@ def test_pyproject_lists_every_tsrnn_package():
     assert "*.csv" in config["package-data"]["tsrnn._bundled"]
 
 
+def _name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_test_extra_brings_the_build_requirements():
+    # The wheel test below builds with --no-build-isolation, so [build-system] requires must be
+    # installed next to pytest: `pip install -e ".[test]"` in a fresh venv (setuptools 65 or none,
+    # no wheel) failed with "invalid command 'bdist_wheel'" before the test extra listed them.
+    tomllib = pytest.importorskip("tomllib")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    build = config["build-system"]["requires"]
+    test_extra = {_name(r): r.replace(" ", "") for r in config["project"]["optional-dependencies"]["test"]}
+    assert build, "[build-system] requires is empty"
+    for requirement in build:
+        assert test_extra.get(_name(requirement)) == requirement.replace(" ", ""), (
+            f"add {requirement!r} (as in [build-system] requires) to the test extra in pyproject.toml"
+        )
+
+
+def _build_requirements_report() -> str:
+    """Which [build-system] requires this interpreter has, for the message when the wheel build fails."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return ""
+    lines = []
+    for requirement in tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]["requires"]:
+        try:
+            found = version(_name(requirement))
+        except PackageNotFoundError:
+            found = "not installed"
+        lines.append(f"{requirement}: {found}")
+    return (
+        "pip wheel --no-build-isolation builds with this interpreter's packages; [build-system] requires "
+        f'({"; ".join(lines)}); `pip install -e ".[test]"` installs them.\n'
+    )
+
+
 def _copy_project(dest: Path) -> Path:
     dest.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc")
@@ -117,7 +158,7 @@ def test_wheel_ships_bundled_data_and_loads_when_installed(tmp_path):
     cmd = [sys.executable, "-m", "pip", "wheel", str(project), "--no-deps", "--no-build-isolation", "-q",
            "-w", str(tmp_path / "wheels")]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, _build_requirements_report() + proc.stderr[-3000:]
     (wheel,) = (tmp_path / "wheels").glob("tsrnn-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())

@@ -4,9 +4,13 @@ Importing this package compiles nothing; each kernel compiles on its first call 
 loads from numba's on-disk cache).
 """
 
-from .gru import gru_backward, gru_forward
-from .lstm import lstm_backward, lstm_forward
-from .rnn import RELU, TANH, rnn_backward, rnn_forward
+from ._cache import install_cache_locator
+
+install_cache_locator()  # before any kernel is defined: see _cache.py
+
+from .gru import gru_backward, gru_forward  # noqa: E402
+from .lstm import lstm_backward, lstm_forward  # noqa: E402
+from .rnn import RELU, TANH, rnn_backward, rnn_forward  # noqa: E402
 
 __all__ = [
     "lstm_forward",
