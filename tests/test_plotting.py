@@ -267,7 +267,8 @@ def test_backtest_lines_colours_and_cutoffs():
     vlines = [line for line in ax.lines if line.get_linestyle() == "--"]
     assert len(vlines) == 3
     for line, c in zip(vlines, cutoffs):
-        np.testing.assert_array_equal(line.get_xdata(), [c, c])
+        # matplotlib gives Timestamps or datetime64 depending on its version: compare as datetime64.
+        np.testing.assert_array_equal(pd.to_datetime(line.get_xdata()).to_numpy(), pd.to_datetime([c, c]).to_numpy())
     data_lines = [line for line in ax.lines if line.get_linestyle() != "--"]
     assert len(data_lines) == 1 + 3 * 2
     actual = data_lines[0]

@@ -209,6 +209,35 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         ``cutoff`` is the last timestamp each fit saw.
     """
     models = list(models) if isinstance(models, (list, tuple)) else [models]
+    specs, names = _check_models(models)
+    horizon, n_windows, step, train_size, n_jobs, levels = _check_settings(
+        horizon, n_windows, step, window, train_size, refit, backend, n_jobs, level
+    )
+
+    panel = to_panel(y, id_col=id_col, time_col=time_col, target_col=target_col)
+    folds = _folds(panel, horizon, n_windows, step, window, train_size)
+    every = n_windows if refit is False else (1 if refit is True else int(refit))
+
+    tasks, task_models = _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels, interval_method,
+                                     X, n_jobs, backend)  # fmt: skip
+    if backend == "dask":
+        results = _run_dask(tasks, client)
+    elif n_jobs > 1 and len(tasks) > 1:
+        results = _run_joblib(tasks, n_jobs)
+    else:
+        results = [_run_task(*t) for t in tasks]
+    preds, errors = _collect(task_models, results, names, panel.n_series, n_windows, horizon, levels)
+
+    if refit is not True:
+        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
+                            X)
+
+    columns = [interval_names(n, levels) if levels else [n] for n in names]
+    return _tidy(panel, folds, horizon, columns, preds, errors)
+
+
+def _check_models(models):
+    """``(specs, names)`` of the models of :func:`backtest`, or ``ValueError``."""
     if not models:
         raise ValueError("models is empty; expected at least one forecaster")
     specs = [_model_spec(m) for m in models]
@@ -216,6 +245,11 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"two models would write the column(s) {dup}; give them different alias= values")
+    return specs, names
+
+
+def _check_settings(horizon, n_windows, step, window, train_size, refit, backend, n_jobs, level):
+    """The other arguments of :func:`backtest`, checked: ``(horizon, n_windows, step, train_size, n_jobs, levels)``."""
     horizon = check_positive_int(horizon, "horizon")
     n_windows = check_positive_int(n_windows, "n_windows")
     step = horizon if step is None else check_positive_int(step, "step")
@@ -231,11 +265,16 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         raise ValueError(f"backend={backend!r} is not known; expected None (local processes) or 'dask'")
     n_jobs = os.cpu_count() if n_jobs == -1 else check_positive_int(n_jobs, "n_jobs")
     levels = check_levels(level) if level is not None else None
+    return horizon, n_windows, step, train_size, n_jobs, levels
 
-    panel = to_panel(y, id_col=id_col, time_col=time_col, target_col=target_col)
-    folds = _folds(panel, horizon, n_windows, step, window, train_size)
-    every = n_windows if refit is False else (1 if refit is True else int(refit))
 
+def _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels, interval_method, X, n_jobs, backend):
+    """The independent tasks of a backtest and, for each, ``(model index, block of series or None)``.
+
+    A global model is one task per fold (all folds in one task with ``warm_start``), none
+    when ``refit`` is not True (:func:`_no_refit_forecasts` runs it); a local model is one
+    task per block of series.
+    """
     tasks, task_models = [], []
     for mi, (spec, model) in enumerate(zip(specs, models)):
         if model._global:
@@ -253,17 +292,13 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
             block_folds = [_Fold(f.number, f.starts[block], f.cutoffs[block]) for f in folds]
             tasks.append((spec, sub, block_folds, horizon, False, levels, interval_method))
             task_models.append((mi, block))
+    return tasks, task_models
 
-    if backend == "dask":
-        results = _run_dask(tasks, client)
-    elif n_jobs > 1 and len(tasks) > 1:
-        results = _run_joblib(tasks, n_jobs)
-    else:
-        results = [_run_task(*t) for t in tasks]
 
-    S = panel.n_series
-    preds = np.full((len(models), n_windows, S, horizon, 1 + 2 * len(levels or ())), np.nan)
-    errors = [[[""] * S for _ in range(n_windows)] for _ in models]
+def _collect(task_models, results, names, S, n_windows, horizon, levels):
+    """The tasks' results as ``preds`` (models, folds, S, horizon, columns) and ``errors[model][fold][series]``."""
+    preds = np.full((len(names), n_windows, S, horizon, 1 + 2 * len(levels or ())), np.nan)
+    errors = [[[""] * S for _ in range(n_windows)] for _ in names]
     for (mi, block), res in zip(task_models, results):
         rows = np.arange(S) if block is None else block
         for fold_no, fc, errs in res:
@@ -273,13 +308,7 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
                 for r, e in zip(rows, errs):
                     if e:
                         errors[mi][fold_no][r] = f"{names[mi]}: {e}"
-
-    if refit is not True:
-        _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
-                            X)
-
-    columns = [interval_names(n, levels) if levels else [n] for n in names]
-    return _tidy(panel, folds, horizon, columns, preds, errors)
+    return preds, errors
 
 
 def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
@@ -388,7 +417,7 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
     -------
     pandas.DataFrame
     """
-    from .metrics import coverage, get_metric, interval_width, msis, pinball
+    from .metrics import get_metric
 
     if by not in ("model", "series"):
         raise ValueError(f"by={by!r} is not known; expected 'model' or 'series'")
@@ -409,13 +438,33 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
     if scaled and (y is None or season_length is None):
         raise ValueError(f"metrics {scaled} scale errors by the in-sample seasonal naive error: pass y= (the history "
                          "given to backtest) and season_length=")  # fmt: skip
-    history = None
+    history = stamps = None
     if y is not None:
         panel = to_panel(y)
         history = {k: panel.series(i) for i, k in enumerate(panel.ids)}
         stamps = {k: panel.axis.history(i) for i, k in enumerate(panel.ids)}
     names = list(fns) + [f"{m}_{lv}" for m in interval_metrics for lv in sorted({x for v in levels.values() for x in v},
                                                                                 key=float)]  # fmt: skip
+    rows = _score_rows(cv, models, fns, levels, interval_metrics, history, stamps, season_length)
+    scores = pd.DataFrame(rows).reindex(columns=["unique_id", "cutoff", "model", *names])
+    if by == "series":
+        return scores.groupby(["unique_id", "model"], sort=False)[names].mean().reset_index()
+    board = scores.groupby("model", sort=False)[names].mean()
+    board["failed_windows"] = scores.groupby("model", sort=False)[names[0]].apply(lambda s: int(s.isna().sum()))
+    board = board.sort_values(names[0], kind="stable")
+    board.insert(0, "rank", np.arange(1, len(board) + 1))
+    return board.reset_index()
+
+
+def _score_rows(cv, models, fns, levels, interval_metrics, history, stamps, season_length):
+    """One dict of scores per (series, cutoff, model) of ``cv``, for :func:`evaluate`.
+
+    ``fns``: the point metrics by name; ``levels``: ``{model: [level text, ...]}``;
+    ``history`` and ``stamps``: every series' values and timestamps (None without ``y``).
+    A failed forecast (a NaN) scores NaN.
+    """
+    from .metrics import coverage, interval_width, msis, pinball
+
     rows = []
     for (uid, cutoff), g in cv.groupby(["unique_id", "cutoff"], sort=False):
         actual = g["y"].to_numpy(dtype=np.float64)
@@ -448,11 +497,4 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
                         row[f"{m}_{lv}"] = msis(actual, lo, hi, y_train=train, season_length=season_length,
                                                 level=float(lv))  # fmt: skip
             rows.append(row)
-    scores = pd.DataFrame(rows).reindex(columns=["unique_id", "cutoff", "model", *names])
-    if by == "series":
-        return scores.groupby(["unique_id", "model"], sort=False)[names].mean().reset_index()
-    board = scores.groupby("model", sort=False)[names].mean()
-    board["failed_windows"] = scores.groupby("model", sort=False)[names[0]].apply(lambda s: int(s.isna().sum()))
-    board = board.sort_values(names[0], kind="stable")
-    board.insert(0, "rank", np.arange(1, len(board) + 1))
-    return board.reset_index()
+    return rows

@@ -1,8 +1,13 @@
-"""GEMM helpers shared by the cell kernels: the parts of a layer that run over many rows.
+"""Helpers shared by the cell kernels: per-step products of one batch chunk, and the BLAS GEMM they call.
 
 Layout inside kernels is time-major: ``x`` is ``(T, B, I)``, hidden states ``(T+1, B, H)``.
 With that layout the rows of one batch chunk at one time step are contiguous, so the
 recurrent matmul of a chunk is a plain BLAS call on views, without copies.
+
+Every product of a forward pass runs inside the parallel time loop: at each step, each chunk
+computes the input projection of its rows (:func:`step_input_projection`: an axpy per input
+feature for I <= 8, else a BLAS product) right before the step's pointwise pass reads it,
+then their recurrent product.
 
 Every gradient of a backward pass is computed inside the parallel loop: at each step, each
 chunk adds its share of the weight and bias gradients and writes the input gradient of its

@@ -1,10 +1,11 @@
 """Scalar activations shared by every cell kernel, exact and fast.
 
-The cell kernels call :func:`tanh_` and :func:`sigmoid_` with a ``fast`` flag that the
-layer sets once per call (see ``TSRNN_FAST_ACTIVATIONS`` and
-``TSRNN_FAST_ACTIVATIONS_FLOAT64``); the branch is loop-invariant, so LLVM hoists it out
-of the pointwise loops. The fast form is chosen by the dtype at compile time
-(:func:`typed_fast_tanh`, :func:`typed_fast_sigmoid`).
+The cell kernels take a ``fast`` flag that the layer sets once per call (see
+``TSRNN_FAST_ACTIVATIONS`` and ``TSRNN_FAST_ACTIVATIONS_FLOAT64``). They branch on it once
+per row and call their inlined row functions with a literal ``True`` or ``False``, so the
+branch inside :func:`tanh_` and :func:`sigmoid_` folds away and the pointwise loops are
+branch-free. The fast form is chosen by the dtype at compile time (:func:`typed_fast_tanh`,
+:func:`typed_fast_sigmoid`).
 
 Why a fast path: numba from PyPI has no SVML, so ``math.tanh``/``math.exp`` are scalar
 libm calls (about 10-100 ns each) that LLVM cannot vectorize, and they dominate small-H

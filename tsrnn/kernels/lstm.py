@@ -7,14 +7,17 @@ Gate order and equations are PyTorch's (``torch.nn.LSTM``), G = 4H::
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-Work split: the input projection is a single GEMM over all T*B rows. Only the recurrent
-matmul (one BLAS call per chunk and step, split into parts where it is large, see
-:func:`tsrnn.kernels._common.matmul_split_cols`) and one fused pointwise pass sit inside the
-time loop. The time loop runs in parallel over fixed chunks of ``chunk`` batch rows; each
-chunk writes only its own rows. The backward pass computes every weight and bias gradient
-and the input gradient inside the same parallel loop, from each chunk's gate gradients
-while they are in cache: one share per task, the shares summed in a fixed order
-(:mod:`tsrnn.kernels._common`). Results do not depend on the number of threads.
+Work split: every product and pointwise pass runs inside the time loop, step by step,
+while the step's rows are in cache. Forward, per chunk and step: the input projection of
+the chunk's rows (:func:`tsrnn.kernels._common.step_input_projection`: an axpy per input
+feature for I <= 8, else a BLAS product), the recurrent matmul (one BLAS call, split into
+parts where it is large, see :func:`tsrnn.kernels._common.matmul_split_cols`) and one
+fused pointwise pass. The time loop runs in parallel over fixed chunks of ``chunk`` batch
+rows; each chunk writes only its own rows. The backward pass computes, per chunk and step,
+the gate gradients, then the chunk's shares of every weight and bias gradient and its rows'
+input gradient (:func:`tsrnn.kernels._common.step_grads`) while the gate gradients are in
+cache: one share per parallel task, the shares summed in a fixed order afterwards
+(:func:`tsrnn.kernels._common.n_groups`). Results do not depend on the number of threads.
 
 Compile time: the ``prange`` loop body is a call of a plain (serial) kernel for one chunk
 (``_lstm_forward_chunk``, ``_lstm_backward_chunk``), so numba's parallel passes see a tiny

@@ -14,17 +14,19 @@ layers, the head and the fed-back value inside one call:
 
 ``y`` on entry (``first``) is the head's output at the last step of the input window,
 ``h`` (and ``c``) the layers' state there: the window itself runs through the ordinary
-layer kernels (one GEMM per layer for its input side), and only the closed loop runs here.
+layer kernels (:func:`tsrnn.kernels.lstm.lstm_forward` and the others), and only the closed
+loop runs here.
 
 Arithmetic is that of the layer kernels: the same inlined cell rows (:mod:`.lstm`,
 :mod:`.gru`, :mod:`.rnn`), the same fast/exact activation flag, values added to the
-baseline and stored in float64, fed back in the model's dtype (as the step-by-step loop of
-``RNNForecaster`` did), the input projection through the layer kernels' own
-:func:`tsrnn.kernels._common.step_input_projection`. The other products of a chunk of ``n`` rows run in axpy form
+baseline and stored in float64, fed back in the model's dtype (as the step-by-step loop for
+models on the GPU, :func:`tsrnn.nn.recursive.closed_loop`, does), the input projection
+through the layer kernels' own :func:`tsrnn.kernels._common.step_input_projection`. The
+recurrent and head products of a chunk of ``n`` rows run in axpy form
 (:func:`_matmul_small`, no BLAS call, whose fixed cost would dominate) when ``n`` is at
 most :data:`SMALL_ROWS` and through BLAS otherwise; so results can differ in the last bits
-from the step-by-step loop, but depend only on the shapes and ``chunk``, never on the
-number of threads.
+from a loop of one layer call per step, but depend only on the shapes and ``chunk``, never
+on the number of threads.
 
 Series are independent, so work splits into fixed chunks of ``chunk`` rows, each run through
 all its steps with no barrier. A kernel call runs chunks ``c0:c1`` in order; the caller
@@ -33,7 +35,8 @@ measured first: it added 6.8 s to the 2.8 s cold compile of the LSTM kernel, for
 that runs a handful of independent tasks.
 
 Weights come stacked per layer and transposed (C-ordered ``(K, G)``), see
-:func:`tsrnn.nn.recursive.recursive_forecast`, which builds them and checks every shape.
+:func:`tsrnn.nn.recursive.closed_loop`, which builds them from the model's layers and
+checks the shapes of the other arguments.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Closed-loop forecasts of a :class:`tsrnn.nn.RecurrentRegressor`, every step in one kernel call.
+"""Closed-loop forecasts of a :class:`tsrnn.nn.RecurrentRegressor`.
 
-See :mod:`tsrnn.kernels.recursive` for what runs and why it is one call.
+On the CPU every step runs inside one kernel call per range of series chunks, the ranges in
+threads (see :mod:`tsrnn.kernels.recursive` for what runs and why it is one call); a model
+on the GPU runs one ``forward`` call per step.
 """
 
 from __future__ import annotations

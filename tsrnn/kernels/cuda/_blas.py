@@ -3,7 +3,8 @@
 - :func:`gemm`: ``C (=|+=) op(A) @ op(B) (+ bias)``, a shared-memory tiled matmul. It is the
   input projection (``x @ W_ih.T + b_ih``), the input gradient (``dgates @ W_ih``) and
   every weight gradient (``dgates.T @ inp``), each one launch over all T*B rows.
-- :func:`add_column_sums`: ``db += d.sum(rows)`` in a fixed order (two fixed stages), so
+- :func:`add_column_sums`: ``db += d.sum(rows)`` in a fixed order (rows in order up to
+  :data:`ROWS_PER_PART` rows, else fixed blocks of rows and then the blocks in order), so
   the bias gradient has the same bits on every run.
 - :func:`copy`, :func:`fill`, :func:`swap01` (batch-first <-> time-major), :func:`multiply`.
 
@@ -157,8 +158,10 @@ def _colsum_kernels(dtype):
 def add_column_sums(db, d, rows_per_part=ROWS_PER_PART):
     """``db += d.sum(axis=0)`` in a fixed order.
 
-    Up to ``rows_per_part`` rows, one thread per column adds the rows in order (the CPU
-    kernels' order); above, fixed blocks of rows are summed first, then the blocks in order.
+    Up to ``rows_per_part`` rows, one thread per column adds the rows in order; above, fixed
+    blocks of rows are summed first, then the blocks in order. (The CPU kernels sum per
+    batch chunk and step instead, so the two devices' bias gradients may differ in the last
+    bits.)
 
     Parameters
     ----------
