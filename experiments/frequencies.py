@@ -224,7 +224,7 @@ def ensemble(label, runs, names):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["baselines", "rnn", "ensemble", "table"])
+    parser.add_argument("command", choices=["baselines", "rnn", "ensemble", "table", "summary"])
     parser.add_argument("args", nargs="*")
     parser.add_argument("--sets", default=",".join(SETS))
     a = parser.parse_args(argv)
@@ -239,8 +239,39 @@ def main(argv=None):
         rnn(label, params, names)
     elif a.command == "ensemble":
         ensemble(a.args[0], a.args[1:], names)
+    elif a.command == "summary":
+        text = summary()
+        print(text)
+        from _results import write_section
+
+        write_section("frequencies", text)
     else:
         print(table())
+
+
+SUMMARY_MODELS = [("snaive", "sNaive"), ("naive2", "Naive2"), ("ets_damped", "ETS (damped)"), ("theta", "Theta"),
+                  ("ets_theta_mean", "ETS+Theta mean"), ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
+                  ("default", "RNN default"), ("base_naive", "RNN baseline='naive'")]  # fmt: skip
+
+
+def summary():
+    """One MASE table over the sets (latest row of each model), with the RNN's ratio to the better of ETS and Theta."""
+    rows = pd.read_csv(RESULTS_CSV).drop_duplicates(["set", "model"], keep="last")
+    head = "| set (h, m) | " + " | ".join(label for _, label in SUMMARY_MODELS) + " | default / best(ETS, Theta) |"
+    lines = ["## Validation MASE across frequencies (`python experiments/frequencies.py summary`)", "",
+             f"Validation periods only (the last h values of every training series); machine: {machine()}; "
+             f"{time.strftime('%Y-%m-%d')}. Fit seconds and sMAPE/OWA of every run: experiments/frequencies_results.csv.",
+             "", head, "|" + "---|" * (len(SUMMARY_MODELS) + 2)]  # fmt: skip
+    for name, (h, m, _) in SETS.items():
+        sub = rows[rows.set == name].set_index("model")
+        if sub.empty:
+            continue
+        cells = [f"{sub.mase[k]:.3f}" if k in sub.index else "" for k, _ in SUMMARY_MODELS]
+        ratio = ""
+        if {"default", "ets_damped", "theta"} <= set(sub.index):
+            ratio = f"{sub.mase['default'] / min(sub.mase['ets_damped'], sub.mase['theta']):.3f}"
+        lines.append(f"| {name} ({h}, {m}) | " + " | ".join(cells) + f" | {ratio} |")
+    return "\n".join(lines)
 
 
 def table():
