@@ -174,7 +174,7 @@ def statsforecast_combination(name, train, valid):
         from statsforecast import StatsForecast
         from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
     except ImportError:
-        print("statsforecast is not installed: pip install statsforecast to add its AutoETS/AutoTheta/AutoARIMA")
+        print("statsforecast is not installed: pip install -e '.[bench]' to add its AutoETS/AutoTheta/AutoARIMA")
         return
     horizon, m, freq = SETS[name]
     df = train.copy()
