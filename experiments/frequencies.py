@@ -141,7 +141,7 @@ def baselines(names):
     from tsrnn import ETS, Naive2, Theta
 
     for name in names:
-        horizon, m, _ = SETS[name]
+        _, m, _ = SETS[name]
         train, valid = load_set(name)
         preds = {}
         preds["snaive"] = seasonal_naive(name, train, valid)
@@ -161,8 +161,7 @@ def seasonal_naive(name, train, valid):
     rows = []
     for _, g in train.groupby("unique_id", sort=False):
         y = g.y.to_numpy()
-        k = m if y.size >= m else 1
-        rows.append(np.resize(y[-k:], horizon) if k > 1 else np.full(horizon, y[-1]))
+        rows.append(np.resize(y[-(m if y.size >= m else 1) :], horizon))
     pred = np.stack(rows)
     log_run(name, "snaive", {"m": m}, score(name, train, valid, pred), 0.0, 0.0, pred)
     return pred

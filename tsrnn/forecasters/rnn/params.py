@@ -43,24 +43,23 @@ def check_params(fc) -> str:
     return cell
 
 
+def _check_ints_or_none(value, name):
+    """``value`` is an integer >= 1, a non-empty list of them, or None."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"{name}=[] is empty; expected an integer >= 1, a list of them, or None")
+        for v in value:
+            check_positive_int(v, name)
+    elif value is not None:
+        check_positive_int(value, name)
+
+
 def _check_network_and_windows(fc):
     check_positive_int(fc.hidden_size, "hidden_size")
     check_positive_int(fc.num_layers, "num_layers")
-    if isinstance(fc.window, (list, tuple)):
-        if not fc.window:
-            raise ValueError("window=[] is empty; expected an integer >= 1, a list of them, or None")
-        for w in fc.window:
-            check_positive_int(w, "window")
-    elif fc.window is not None:
-        check_positive_int(fc.window, "window")
+    _check_ints_or_none(fc.window, "window")
     check_positive_int(fc.horizon, "horizon")
-    if isinstance(fc.season_length, (list, tuple)):
-        if not fc.season_length:
-            raise ValueError("season_length=[] is empty; expected an integer >= 1, a list of them, or None")
-        for m in fc.season_length:
-            check_positive_int(m, "season_length")
-    elif fc.season_length is not None:
-        check_positive_int(fc.season_length, "season_length")
+    _check_ints_or_none(fc.season_length, "season_length")
     check_positive_int(fc.step, "step")
     if fc.strategy not in ("direct", "recursive"):
         raise ValueError(f"strategy={fc.strategy!r} is not known; expected 'direct' or 'recursive'")
