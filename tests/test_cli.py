@@ -58,7 +58,10 @@ def test_forecast_lstm_on_long_file(csv_long, tmp_path):
                  "--model", "gru", "--horizon", "5", "--epochs", "3", "--out", str(out)])  # fmt: skip
     assert code == 0
     fc = pd.read_csv(out)
-    assert list(fc.columns) == ["unique_id", "ds", "GRU"] and len(fc) == 10
+    # The file's own column names, not unique_id/ds.
+    assert list(fc.columns) == ["store", "day", "GRU"] and len(fc) == 10
+    assert fc.day.iloc[0] == "2024-03-21" and list(fc.store.unique()) == ["s0", "s1"]
+    assert np.isfinite(fc.GRU).all()
 
 
 def test_backtest_report(csv_long, tmp_path, capsys):
@@ -78,6 +81,7 @@ def test_backtest_report(csv_long, tmp_path, capsys):
         ({"--input": "nope.csv"}, "input file 'nope.csv' does not exist"),
         ({"--target": "sales"}, "column(s) ['sales'] not in series.csv; its columns are ['ds', 'y']"),
         ({"--model": "prophet"}, "unknown model 'prophet'; choose from naive, snaive"),
+        ({"--model": "naive,theta"}, "--model takes one model, got 'naive,theta'"),
     ],
 )
 def test_forecast_user_errors(csv_series, change, message, capsys, monkeypatch, tmp_path):
@@ -105,8 +109,61 @@ def test_backtest_unknown_model_and_too_short(csv_series, capsys):
     code, err = run_err(["backtest", "--input", str(csv_series), "--horizon", "100", "--windows", "2",
                          "--models", "naive"], capsys)  # fmt: skip
     errors = [line for line in err if line.startswith("tsrnn: error:")]
-    assert code == 2 and errors == [err[-1]] and "too short for horizon=100" in err[-1]
+    assert code == 2 and errors == [err[-1]]
+    assert "2 windows of 100 steps, plus 1 to fit on needs at least 201 values per series; the series has 120" in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+def test_single_series_output_keeps_its_time_column_name(tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"when": pd.date_range("2024-01-01", periods=30, freq="D"), "load": np.arange(30.0)}).to_csv(
+        path, index=False
+    )
+    out = tmp_path / "fc.csv"
+    code = main(["forecast", "--input", str(path), "--time-col", "when", "--target", "load", "--model", "drift",
+                 "--horizon", "2", "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0 and capsys.readouterr().err == ""  # --quiet: no notes
+    fc = pd.read_csv(out)
+    assert list(fc.columns) == ["when", "Drift"]
+    assert fc.when.tolist() == ["2024-01-31", "2024-02-01"]
+    np.testing.assert_allclose(fc.Drift, [30.0, 31.0])
+
+
+def test_backtest_outputs_keep_the_files_column_names(csv_long, tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["backtest", "--input", str(csv_long), "--time-col", "day", "--target", "sales", "--id-col", "store",
+                 "--models", "naive,drift", "--horizon", "4", "--windows", "2", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    cv = pd.read_csv(out / "backtest.csv")
+    assert list(cv.columns) == ["store", "cutoff", "day", "sales", "Naive", "Drift", "error"]
+    assert len(cv) == 2 * 2 * 4
+    fc = pd.read_csv(out / "forecasts.csv")
+    assert list(fc.columns) == ["store", "day", "Naive", "Drift"] and fc.day.iloc[0] == "2024-03-21"
+    for png in ("forecast.png", "leaderboard.png", "backtest.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rnn_models_are_the_library_defaults():
+    from tsrnn import RNNForecaster
+    from tsrnn.cli.models import build_models
+
+    (lstm, gru) = build_models(["lstm", "gru"], horizon=7, season=12)
+    assert lstm.get_params() == RNNForecaster(cell="lstm", horizon=7).get_params()
+    assert gru.get_params() == RNNForecaster(cell="gru", horizon=7).get_params()
+    (rnn,) = build_models(["rnn"], horizon=5, season=4, window=20, epochs=3, season_given=True, seed=1)
+    expected = RNNForecaster(cell="rnn", horizon=5, window=20, epochs=3, season_length=4, random_state=1)
+    assert rnn.get_params() == expected.get_params()
+
+
+def test_demo_with_fast_models(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--models", "naive,snaive", "--quiet"]) == 0
+    board = capsys.readouterr().out
+    assert "SeasonalNaive" in board and "rank" in board
+    fc = pd.read_csv(out / "forecasts.csv")
+    assert list(fc.columns) == ["date", "Naive", "SeasonalNaive"] and len(fc) == 12
+    assert fc.date.iloc[0] == "1961-01-01"
+    assert (out / "report.html").stat().st_size > 10_000
 
 
 def test_module_entry_point_error_has_no_traceback(tmp_path):
