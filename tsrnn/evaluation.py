@@ -185,7 +185,7 @@ class _Progress:
         if progress:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc="backtest", unit="fit", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, desc="backtest", unit="fit", file=sys.stderr, leave=True)
 
     def step(self, amount=1.0):
         if self.bar is None:

@@ -157,7 +157,7 @@ def _numeric_times(column, name, problems):
     values = column.to_numpy(dtype=np.float64)
     whole = np.isfinite(values) & (values == np.round(values))
     if not whole.all():
-        problems.append(f"time column {name!r} holds fractional numbers (for example {values[~whole][0]!r} at "
+        problems.append(f"time column {name!r} holds fractional numbers (for example {float(values[~whole][0])!r} at "
                         f"{_rows(~whole)}); expected dates, years such as 1700, or integer steps")  # fmt: skip
         return None
     if values.min() >= YEARS[0] and values.max() <= YEARS[1]:
