@@ -110,7 +110,8 @@ def test_backtest_unknown_model_and_too_short(csv_series, capsys):
                          "--models", "naive"], capsys)  # fmt: skip
     errors = [line for line in err if line.startswith("tsrnn: error:")]
     assert code == 2 and errors == [err[-1]]
-    assert "2 windows of 100 steps, plus 1 to fit on needs at least 201 values per series; the series has 120" in err[-1]
+    expected = "2 windows of 100 steps, plus 1 to fit on needs at least 201 values per series; the series has 120"
+    assert expected in err[-1]
     assert not any("Traceback" in line for line in err)
 
 
@@ -172,3 +173,24 @@ def test_module_entry_point_error_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith("tsrnn: error: input file")
+
+
+def test_plot_of_several_series_is_a_grid_naming_them(tmp_path, capsys):
+    parts = [pd.DataFrame({"store": f"s{i}", "day": pd.date_range("2024-01-01", periods=30, freq="D"),
+                           "sales": (i + 1) * 10.0 + np.sin(np.arange(30))}) for i in range(4)]  # fmt: skip
+    src = tmp_path / "four.csv"
+    pd.concat(parts).to_csv(src, index=False)
+    png = tmp_path / "grid.png"
+    args = ["forecast", "--input", str(src), "--time-col", "day", "--target", "sales", "--id-col", "store",
+            "--model", "naive", "--horizon", "3", "--out", str(tmp_path / "fc.csv"), "--plot", str(png)]  # fmt: skip
+    assert main([*args, "--plot-series", "2"]) == 0
+    notes = capsys.readouterr().err.strip().splitlines()
+    expected = f"tsrnn: wrote {png}: 2 of 4 series, the most voluminous ('s3', 's2'); --plot-series sets how many"
+    assert notes[-1] == expected
+    import matplotlib.image
+
+    two = matplotlib.image.imread(png)
+    assert main(args) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(f"tsrnn: wrote {png}: every series ('s3', ")
+    four = matplotlib.image.imread(png)
+    assert four.shape[0] > two.shape[0]  # two rows of panels instead of one

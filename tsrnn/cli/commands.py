@@ -100,15 +100,19 @@ def cmd_forecast(args):
 
 
 def _plot_forecasts(data, fc, path, limit):
-    from ..plotting import plot_forecast, save_figure
+    """One series: its forecast. Several: a grid of the ``limit`` most voluminous, and a note naming them."""
+    from ..plotting import plot_forecast, plot_forecast_grid, save_figure
 
-    if isinstance(data.y, type(fc)) and not hasattr(data.y, "columns"):
+    n_series = data.lengths().size
+    if n_series == 1:
         save_figure(plot_forecast(data.y, fc), path)
         info(f"wrote {path}")
         return
-    ids = list(data.lengths().index)
-    save_figure(plot_forecast(data.y, fc, unique_id=ids[0]), path)
-    info(f"wrote {path} (series {ids[0]!r} of {len(ids)})")
+    fig, ids = plot_forecast_grid(data.y, fc, max_series=limit)
+    save_figure(fig, path)
+    drawn = ", ".join(repr(i) for i in ids)
+    which = "every series" if len(ids) == n_series else f"{len(ids)} of {n_series} series, the most voluminous"
+    info(f"wrote {path}: {which} ({drawn}); --plot-series sets how many")
 
 
 # --------------------------------------------------------------------------------------- backtest

@@ -50,7 +50,8 @@ def _models_help():
 
 
 def _common(sub):
-    sub.add_argument("--quiet", action="store_true", help="no progress bar or notes, only results, warnings and errors (default: off)")
+    sub.add_argument("--quiet", action="store_true",
+                     help="no progress bar or notes, only results, warnings and errors (default: off)")
 
 
 def _rnn_args(sub, seed=None):
@@ -64,7 +65,8 @@ def _rnn_args(sub, seed=None):
 
 
 def _data_args(sub):
-    sub.add_argument("--input", required=True, help="CSV or Parquet file, one row per timestamp (and series) (required)")
+    sub.add_argument("--input", required=True,
+                     help="CSV or Parquet file, one row per timestamp (and series) (required)")
     sub.add_argument("--time-col", default="ds", help="column of timestamps: dates, years (1700 or 1700.0) or "
                      "integer steps")
     sub.add_argument("--target", default="y", help="column of the values to forecast")
