@@ -72,7 +72,7 @@ def test_backtest_report(csv_long, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "SeasonalNaive" in out and "Theta" in out and "rank" in out
     text = report.read_text()
-    assert text.count("data:image/png;base64,") >= 3 and "Leaderboard" in text
+    assert text.count("data:image/svg+xml;base64,") >= 3 and "Leaderboard" in text
 
 
 @pytest.mark.parametrize(

@@ -394,10 +394,11 @@ def test_leaderboard_bars_in_order_with_labels():
     assert [p.get_width() for p in ax.patches] == [10.0, 12.5, 15.25]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Naive", "GRU", "Theta"]
     assert ax.yaxis_inverted()  # the first (best) bar at the top
-    assert [t.get_text() for t in ax.texts] == ["10", "12.5 (2 failed)", "15.25"]
-    assert (ax.get_xlabel(), ax.get_title()) == ("smape", "M4")
+    assert [t.get_text() for t in ax.texts] == ["10.00", "12.50 (2 failed)", "15.25"]  # one precision for all
+    assert (ax.get_xlabel(), ax.get_title()) == ("smape (lower is better)", "M4")
 
     ax = plot_leaderboard(board, "mae")
+    assert [t.get_text() for t in ax.texts] == ["1.500 (2 failed)", "2.000", "3.000"]
     assert [p.get_width() for p in ax.patches] == [1.5, 2.0, 3.0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["GRU", "Theta", "Naive"]
     centers = [p.get_y() + p.get_height() / 2 for p in ax.patches]
@@ -409,6 +410,8 @@ def test_leaderboard_missing_value_goes_last():
     ax = plot_leaderboard(board, "mae")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Theta", "Naive", "GRU"]
     assert ax.texts[-1].get_text() == "no value (2 failed)"
+    board = leaderboard().assign(coverage_80=[0.75, 0.8, 0.9])
+    assert plot_leaderboard(board, "coverage_80").get_xlabel() == "coverage_80 (best near 0.8)"
 
 
 @pytest.mark.parametrize(
@@ -653,3 +656,14 @@ def test_backtest_grid_one_panel_per_model_on_one_scale():
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["actual", "forecast", "cutoff"]
     assert fig._suptitle.get_text() == "b"
     assert min(t.get_fontsize() for t in visible_texts(fig)) * 96 / 72 >= 10.0
+
+
+def test_forecast_and_backtest_legends_sit_outside_the_data():
+    y = hourly(48)
+    ax = plot_forecast(y, with_intervals(future(y, 6)))
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # to the right of the Axes, over no line
+    ax = plot_backtest(backtest_frame(), unique_id="a")
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
