@@ -73,6 +73,9 @@ def test_backtest_report(csv_long, tmp_path, capsys):
     assert "SeasonalNaive" in out and "Theta" in out and "rank" in out
     text = report.read_text()
     assert text.count("data:image/svg+xml;base64,") >= 3 and "Leaderboard" in text
+    # The heading names the file and the user's target column, not a generic "tsrnn report".
+    heading = text[text.index("<h1") : text.index("</h1>")]
+    assert "long.csv" in heading and "sales" in heading, heading
 
 
 @pytest.mark.parametrize(

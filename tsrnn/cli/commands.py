@@ -161,7 +161,8 @@ def compare(data: Input, models, horizon, windows, season, out=None, report=None
         from ..report import write_report
 
         path = write_report(report, y=y, cv=cv, leaderboard=board, forecasts=fc, models=models, timings=timings,
-                            title=title or f"tsrnn report: {data.source}")  # fmt: skip
+                            title=title, data=Path(str(data.source)).name, target=data.target,
+                            horizon=horizon)  # fmt: skip
         info(f"wrote {path}")
     return board
 
