@@ -33,7 +33,8 @@ __all__ = [
     "window_stats",
 ]
 
-BASELINES = ("seasonal_naive", "naive", None)
+BASELINES = ("seasonal_naive", "seasonal_average", "naive", "drift", None)
+_SEASONAL = ("seasonal_naive", "seasonal_average")
 
 
 def window_stats(x, season_length=1):
@@ -81,7 +82,7 @@ def history_needed(season_length, baseline) -> int:
     its forecasts reach up to ``max(m)`` values before the window.
     """
     seasons = _seasons(season_length)
-    return max(seasons) if baseline == "seasonal_naive" and len(seasons) > 1 else 0
+    return max(seasons) if baseline in _SEASONAL and len(seasons) > 1 else 0
 
 
 def _baseline_index(P, W, horizon, m, kind):
@@ -99,6 +100,44 @@ def _baseline_index(P, W, horizon, m, kind):
     else:
         idx = t + 1 + k - m * ((k + m) // m)
     return np.clip(idx, 0, P - 1)
+
+
+def _seasonal_average(x, W, horizon, m, last_only):
+    """The seasonal-average forecast made at each of the last W steps of x (B, P): see :func:`baseline_forecast`.
+
+    At step t, with K = floor((t + 1) / m) complete seasons in ``x[:, :t + 1]``, target
+    t + 1 + k gets the mean of the K values at its phase in those seasons, plus the mean of
+    the last season less the mean of all K (the average season re-levelled to the last one).
+    K = 1 is seasonal naive; steps with K = 0 (t < m - 1) repeat ``x[:, 0]`` and must not train.
+    """
+    B, P = x.shape
+    t = np.arange(P - W, P)[:, None] if not last_only else np.array([[P - 1]])
+    k = np.arange(horizon)[None, :]
+    K = (t + 1) // m  # (T, 1)
+    cs = np.concatenate([np.zeros((B, 1)), np.cumsum(x, axis=1, dtype=np.float64)], axis=1)
+    top, Km = t[:, 0] + 1, np.maximum(K[:, 0], 1)
+    last = (cs[:, top] - cs[:, np.clip(top - m, 0, P)]) / m  # (B, T)
+    every = (cs[:, top] - cs[:, np.clip(top - Km * m, 0, P)]) / (Km * m)
+    first = t + 1 + k - m * ((k + m) // m)  # (T, horizon): the seasonal-naive index
+    total = np.zeros((B,) + first.shape)
+    for r in range(int(K.max(initial=0))):
+        used = (r < K) & (first - r * m >= 0)
+        total += np.where(used, x[:, np.clip(first - r * m, 0, P - 1)], 0.0)
+    out = total / np.maximum(K, 1) + (last - every)[:, :, None]
+    out[:, K[:, 0] == 0] = x[:, :1, None]
+    out = out.astype(x.dtype, copy=False)
+    return out[:, 0] if last_only else out
+
+
+def _half_drift(x, W, horizon, last_only):
+    """Naive plus half the mean slope so far, made at each of the last W steps of x (B, P): see :func:`baseline_forecast`."""
+    P = x.shape[1]
+    t = np.arange(P - W, P) if not last_only else np.array([P - 1])
+    slope = (x[:, t] - x[:, :1]) / np.maximum(t, 1)  # (B, T): mean first difference over x[:, :t + 1]
+    k = np.arange(1, horizon + 1, dtype=x.dtype)
+    out = x[:, t, None] + 0.5 * slope[:, :, None] * k
+    out = out.astype(x.dtype, copy=False)
+    return out[:, 0] if last_only else out
 
 
 def season_choice(x, seasons):
@@ -196,6 +235,19 @@ def baseline_forecast(x, horizon, season_length=1, kind="seasonal_naive", last_o
     P = x.shape[1]
     W = P if window is None else int(window)
     seasons = _seasons(season_length)
+    if kind == "drift":
+        return _half_drift(x, W, horizon, last_only)
+    if kind == "seasonal_average":
+        per = [_seasonal_average(x, W, horizon, m, last_only) if 1 < m < P else
+               baseline_forecast(x, horizon, 1, "naive", last_only, W) for m in seasons]  # fmt: skip
+        if len(seasons) == 1:
+            return per[0]
+        if chosen is None:
+            chosen = season_choice(x, seasons)
+        out = per[0].copy()
+        for m, ref in zip(seasons[1:], per[1:]):
+            out[chosen == m] = ref[chosen == m]
+        return out
     if kind == "naive" or len(seasons) == 1:
         idx = _baseline_index(P, W, horizon, seasons[0], kind)
         return x[:, idx[-1]] if last_only else x[:, idx]
@@ -284,7 +336,7 @@ class WindowSampler:
         self.baseline = baseline
         self.history = history_needed(self.seasons, baseline)
         m = self.seasons[0]
-        single = baseline == "seasonal_naive" and len(self.seasons) == 1
+        single = baseline in _SEASONAL and len(self.seasons) == 1
         self.first_step = m - 1 if single and 1 < m <= self.window else 0
         span = self.history + self.window + self.horizon
         lengths = np.diff(indptr)
@@ -306,7 +358,7 @@ class WindowSampler:
             self._observed_from = (np.asarray(indptr[:-1]) + np.asarray(padded, dtype=np.int64))[self.series]
         self._spans = sliding_window_view(values, span) if values.size >= span else None
         self._choice = None
-        if baseline == "seasonal_naive" and len(self.seasons) > 1:
+        if baseline in _SEASONAL and len(self.seasons) > 1:
             self._choice = season_choice_along(values, indptr, self.seasons)
         self._covariates = None
         if covariates is not None:

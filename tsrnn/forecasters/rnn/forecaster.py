@@ -17,10 +17,11 @@ import numpy as np
 from ..._threads import single_blas_thread
 from ...data.samples import csr_prefix
 from ...data.seasons import default_window, infer_seasons
-from ...data.transforms import difference, fit_scaler, scale, undifference
+from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
+from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
 from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
@@ -312,7 +313,7 @@ class RNNForecaster(BaseForecaster):
         target_steps="all",
         scaler="window",
         log="auto",
-        baseline="seasonal_naive",
+        baseline="auto",
         difference=0,
         seasonal_difference=None,
         loss="mse",
@@ -442,36 +443,27 @@ class RNNForecaster(BaseForecaster):
 
     def _history(self, window):
         """Values read before each window (the multi-season baseline's reach)."""
-        return history_needed(self._window_seasons(window), self.baseline)
+        return history_needed(self._window_seasons(window), window_baseline(self))
 
     # ------------------------------------------------------------- transforms
+    @property
+    def baseline_(self):
+        """The baseline in use (``baseline`` with "auto" resolved from the fitted seasons)."""
+        return resolve_baseline(self)
+
     def _diff(self, values, indptr):
-        D = 1 if self.seasonal_difference else 0
-        return difference(values, indptr, d=self.difference, m=self.seasonal_difference, D=D)
+        """Data units -> model space before scaling (:func:`.model_space.forward`, logs included)."""
+        return forward(self, values, indptr)
 
     def _undiff(self, forecasts, tails):
-        D = 1 if self.seasonal_difference else 0
-        return undifference(forecasts, tails, d=self.difference, m=self.seasonal_difference, D=D)
-
-    def _to_model_space(self, values):
-        """Log (if fitted so) of the values, checking that they allow it."""
-        if not self.log_:
-            return values
-        if np.any(values <= 0):
-            i = int(np.argmax(values <= 0))
-            raise ValueError(
-                f"the model was fitted on the log scale (log={self.log!r}: every training value was positive), but "
-                f"the history has the value {float(values[i])!r}; refit with log=False to forecast data with zeros or "
-                "negatives"
-            )
-        return np.log(values)
+        return back(self, forecasts, tails)
 
     # -------------------------------------------------------------------- fit
     def _fit(self, panel, X=None):
         cell = check_params(self)
         self._fit_log_and_seasons(panel)
         windows = self._member_windows(self.seasons_)
-        dvals, dptr, _ = self._diff(self._to_model_space(panel.values), panel.indptr)
+        dvals, dptr, _ = self._diff(panel.values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
         self._check_lengths(panel, windows, train_len)
@@ -508,7 +500,7 @@ class RNNForecaster(BaseForecaster):
             self.seasons_ = (int(self.season_length),)
         self.season_length_ = self.seasons_[0]
         windows = self._member_windows(self.seasons_)
-        if self.season_length_ > min(windows) and (self.scaler == "window" or self.baseline == "seasonal_naive"):
+        if self.season_length_ > min(windows) and (self.scaler == "window" or str(window_baseline(self)).startswith("seasonal")):
             warnings.warn(
                 f"season_length={self.season_length_} is longer than window={min(windows)}: the window statistics "
                 "and the seasonal-naive baseline of that window use m=1 (naive); give a longer window or a "

@@ -19,6 +19,7 @@ _OPTIMIZERS = ("adam", "adamw", "sgd")
 _RNN_SCALERS = (*SCALERS, "window")
 _LR_SCHEDULES = ("cosine", "plateau")
 _LOG = ("auto", True, False)
+_RNN_BASELINES = ("auto", "naive2", *BASELINES)
 
 
 def check_params(fc) -> str:
@@ -67,8 +68,11 @@ def _check_network_and_windows(fc):
         raise ValueError(f"scaler={fc.scaler!r} is not known; expected one of {_RNN_SCALERS}")
     if not any(fc.log is v for v in _LOG) and fc.log != "auto":
         raise ValueError(f"log={fc.log!r} is not known; expected 'auto', True or False")
-    if fc.baseline not in BASELINES:
-        raise ValueError(f"baseline={fc.baseline!r} is not known; expected one of {BASELINES}")
+    if fc.baseline not in _RNN_BASELINES:
+        raise ValueError(f"baseline={fc.baseline!r} is not known; expected one of {_RNN_BASELINES}")
+    if fc.baseline in ("seasonal_average", "drift") and fc.strategy != "direct":
+        raise ValueError(f"baseline={fc.baseline!r} needs strategy='direct' (the recursive strategy feeds back "
+                         "one-step forecasts with a lagged baseline); use baseline='seasonal_naive' or 'naive'")
     if fc.short_series not in ("drop", "pad"):
         raise ValueError(f"short_series={fc.short_series!r} is not known; expected 'drop' or 'pad'")
     if fc.dtype not in ("float32", "float64"):
@@ -83,7 +87,7 @@ def _check_training(fc):
         raise ValueError(f"training={fc.training!r} is not known; expected 'windows' or 'stateful'")
     if fc.tbptt is not None:
         check_positive_int(fc.tbptt, "tbptt")
-    if fc.training == "stateful" and (fc.scaler == "window" or fc.baseline is not None):
+    if fc.training == "stateful" and (fc.scaler == "window" or fc.baseline not in (None, "auto")):
         raise ValueError(
             f"training='stateful' runs along whole series, without windows: it needs a per-series scaler and no "
             f"baseline (got scaler={fc.scaler!r}, baseline={fc.baseline!r}); pass for example "

@@ -15,6 +15,7 @@ from ...data.samples import covariate_inputs, pad_left, with_series_column
 from ...data.transforms import fit_scaler, scale, unscale
 from ...data.windows import baseline_forecast, season_choice, window_stats
 from .covariates import predict_covariates, series_positions
+from .model_space import window_baseline
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
 
@@ -55,7 +56,8 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     seasons = fc._window_seasons(window)
     full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
     chosen = None
-    if fc.baseline == "seasonal_naive" and len(seasons) > 1:
+    baseline = window_baseline(fc)
+    if baseline in ("seasonal_naive", "seasonal_average") and len(seasons) > 1:
         # Each series' whole history picks its season, as every training window's history did.
         chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
     inputs = np.ascontiguousarray(full[:, full.shape[1] - length :])[:, :, None]
@@ -68,8 +70,8 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
         pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen)
         return pred * scale_ + loc, loc, scale_
     base = None
-    if fc.baseline is not None:
-        base = baseline_forecast(full, fc.horizon, seasons, fc.baseline, last_only=True, window=length,
+    if baseline is not None:
+        base = baseline_forecast(full, fc.horizon, seasons, baseline, last_only=True, window=length,
                                  chosen=chosen)[:, :h]  # fmt: skip
     if fc.quantiles_ is not None:
         pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
@@ -112,9 +114,10 @@ def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
 
     n = full.shape[0]
     # The one-step baseline of each next step: the value ``lag`` steps before it.
-    if fc.baseline is None:
+    baseline = window_baseline(fc)
+    if baseline is None:
         lag = np.zeros(n, dtype=np.int64)
-    elif fc.baseline == "naive":
+    elif baseline == "naive":
         lag = np.ones(n, dtype=np.int64)
     elif chosen is not None:
         lag = chosen
@@ -142,7 +145,7 @@ def predict_members(fc, panel, h, positions=None, X=None):
         (the median per quantile across members first, then sorted: quantiles never cross).
     """
     check_h(fc, h)
-    dvals, dptr, tails = fc._diff(fc._to_model_space(panel.values), panel.indptr)
+    dvals, dptr, tails = fc._diff(panel.values, panel.indptr)
     stats = fit_scaler(fc._series_scaler, dvals, dptr)
     z = scale(dvals, dptr, stats)
     histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]

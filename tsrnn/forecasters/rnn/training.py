@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
 from ...data.windows import WindowSampler
+from .model_space import window_baseline
 from .prediction import validation_loss
 
 __all__ = ["new_model", "train_members", "train_member", "validation_set"]
@@ -116,7 +117,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
                                                                       covariates)  # fmt: skip
         sampler = WindowSampler(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
                                 scaling="window" if fc.scaler == "window" else None,
-                                season_length=fc._window_seasons(window), baseline=fc.baseline,
+                                season_length=fc._window_seasons(window), baseline=window_baseline(fc),
                                 covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
                                             embed=bool(fc.series_embedding))  # fmt: skip
