@@ -344,14 +344,28 @@ class BaseForecaster:
         }
         return write_model_file(path, header, arrays)
 
+    def _check_saved(self, header: dict, arrays: dict, budget: int) -> None:
+        """Check a file's ``state`` against its arrays before :meth:`_load_state` allocates anything.
+
+        ``budget`` is the number of bytes loading may still allocate; raise ValueError naming the
+        field. Override in subclasses whose header settings size what loading builds.
+        """
+
     @classmethod
-    def _from_saved(cls, header: dict, arrays: dict):
+    def _from_saved(cls, header: dict, arrays: dict, max_bytes: int | None = None):
+        from ..io import DEFAULT_MAX_BYTES
+
         try:
             model = cls(**header["params"])
         except TypeError as exc:
             raise ValueError(f"the file's parameters do not fit {cls.__name__}: {exc}") from None
         model.panel_ = _panel_from_saved(header["panel"], arrays)
-        model._load_state(header.get("state", {}), arrays)
+        state = header.get("state", {})
+        if not isinstance(state, dict):
+            raise ValueError(f"the header's state is a {type(state).__name__}; expected an object")
+        budget = (DEFAULT_MAX_BYTES if max_bytes is None else max_bytes) - sum(a.nbytes for a in arrays.values())
+        model._check_saved(state, arrays, budget)
+        model._load_state(state, arrays)
         return model
 
 
@@ -371,6 +385,12 @@ def _panel_from_saved(header: dict, arrays: dict) -> Panel:
     values = arrays["panel.values"]
     indptr = arrays["panel.indptr"]
     ids = header["ids"]
+    if values.ndim != 1 or values.dtype.kind not in "fiu" or indptr.dtype.kind not in "iu" or not isinstance(ids, list):
+        raise ValueError(f"the file's series table has values {values.dtype}{list(values.shape)}, indptr "
+                         f"{indptr.dtype}{list(indptr.shape)} and ids of type {type(ids).__name__}; expected 1-D "
+                         "numeric values, 1-D integer indptr and a list of ids")  # fmt: skip
+    if len(set(map(json.dumps, ids))) != len(ids) or not all(isinstance(i, (str, int, float)) for i in ids):
+        raise ValueError("the file's panel.ids are not distinct str or numbers")
     if indptr.ndim != 1 or indptr.size != len(ids) + 1 or indptr[0] != 0 or indptr[-1] != values.size:
         raise ValueError("the file's series table is inconsistent (indptr does not match the values and ids)")
     if np.any(np.diff(indptr) < 0):

@@ -63,6 +63,11 @@ class _Baseline(BaseForecaster):
             raise ValueError(f"{self!r} needs at least {need} values per series; series {shown}{more}")
         return self
 
+    def _load_state(self, header, arrays):
+        # A loaded file's parameters and history pass the checks fit makes (a season or window longer than the
+        # stored series is refused here, not at predict).
+        self._fit(self.panel_)
+
 
 @register
 class Naive(_Baseline):

@@ -21,6 +21,7 @@ from ...data.transforms import difference, fit_scaler, scale, undifference
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
+from .file_checks import check_saved_state
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
 from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
@@ -582,8 +583,11 @@ class RNNForecaster(BaseForecaster):
         return save_state(self)
 
     @classmethod
-    def _from_saved(cls, header, arrays):
-        return super()._from_saved(upgrade_params(header), arrays)
+    def _from_saved(cls, header, arrays, max_bytes=None):
+        return super()._from_saved(upgrade_params(header), arrays, max_bytes)
+
+    def _check_saved(self, header, arrays, budget):
+        check_saved_state(self, header, arrays, budget)
 
     def _load_state(self, header, arrays):
         load_state(self, header, arrays)
