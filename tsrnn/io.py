@@ -109,7 +109,7 @@ def write_model_file(path, header: dict, arrays: dict[str, np.ndarray]) -> pathl
     target = pathlib.Path(os.fspath(path))
     arrays = _checked_arrays(arrays)
     header_bytes = _encode_header(header, arrays)
-    with atomic_write(target) as fh:
+    with atomic_write(os.fspath(path)) as fh:
         _write_archive(fh, header_bytes, arrays)
     return target
 
