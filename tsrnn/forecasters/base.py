@@ -10,8 +10,10 @@ returns ``self``, ``get_params``/``set_params`` make ``sklearn.base.clone`` work
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
+import threading
 
 import numpy as np
 
@@ -33,6 +35,40 @@ def registered() -> dict:
     """``{class name: class}`` of the forecasters registered so far (:func:`tsrnn.forecasters.forecaster_classes`
     imports the built-in ones first)."""
     return dict(_REGISTRY)
+
+
+# Forecasters being fitted, by id, with the thread fitting each: fit from a second thread is refused.
+_FITS: dict[int, int] = {}
+_FITS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fitting(model):
+    """Mark ``model`` as being fitted by this thread; RuntimeError if another thread is fitting it."""
+    key, me = id(model), threading.get_ident()
+    with _FITS_LOCK:
+        owner = _FITS.get(key)
+        if owner is not None and owner != me:
+            raise RuntimeError(_busy_message(model, "fit"))
+        _FITS[key] = me
+    try:
+        yield
+    finally:
+        if owner is None:
+            with _FITS_LOCK:
+                _FITS.pop(key, None)
+
+
+def _check_not_fitting(model, what):
+    owner = _FITS.get(id(model))
+    if owner is not None and owner != threading.get_ident():
+        raise RuntimeError(_busy_message(model, what))
+
+
+def _busy_message(model, what):
+    return (f"{type(model).__name__}.{what} was called while another thread is fitting the same object; its "
+            "weights would mix. Fit one object per thread (sklearn.base.clone(model) or "
+            "type(model)(**model.get_params())), or wait for the fit to finish")  # fmt: skip
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -136,11 +172,12 @@ class BaseForecaster:
 
     def _fit_panel(self, panel: Panel, X=None):
         """Fit on an already validated panel (used by backtests, which slice panels directly)."""
-        if X is None:
-            self._fit(panel)
-        else:
-            self._fit(panel, X=X)
-        self.panel_ = panel
+        with _fitting(self):
+            if X is None:
+                self._fit(panel)
+            else:
+                self._fit(panel, X=X)
+            self.panel_ = panel
         return self
 
     def check_is_fitted(self) -> None:
@@ -192,6 +229,7 @@ class BaseForecaster:
             interval columns beside the point forecast (Series and long layouts).
         """
         self.check_is_fitted()
+        _check_not_fitting(self, "predict")
         if h is None:
             h = self._default_h()
             if h is None:
