@@ -14,13 +14,14 @@ import contextlib
 import inspect
 import json
 import threading
+import warnings
 
 import numpy as np
 
 from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
 from .intervals import check_levels, conformal_intervals, interval_names, stack_intervals
 
-__all__ = ["BaseForecaster", "NotFittedError", "register", "registered"]
+__all__ = ["BaseForecaster", "NotFittedError", "check_finite", "register", "registered"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -69,6 +70,40 @@ def _busy_message(model, what):
     return (f"{type(model).__name__}.{what} was called while another thread is fitting the same object; its "
             "weights would mix. Fit one object per thread (sklearn.base.clone(model) or "
             "type(model)(**model.get_params())), or wait for the fit to finish")  # fmt: skip
+
+
+def check_finite(model, forecasts, panel, on_nonfinite="raise") -> None:
+    """Raise ValueError (or warn, with ``on_nonfinite="warn"``) naming the series whose forecasts are NaN or inf.
+
+    Parameters
+    ----------
+    model : BaseForecaster
+    forecasts : (n, h) or (n, h, C) array
+    panel : Panel
+        The n series forecast.
+    on_nonfinite : {"raise", "warn"}
+    """
+    values = np.asarray(forecasts, dtype=np.float64).reshape(len(forecasts), -1)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if not bad.size:
+        return
+    names = [panel.ids[i] for i in bad[:5]]
+    ranges = [_value_range(panel, i) for i in bad[:2]]
+    message = (f"{model.name_} forecast NaN or infinite values for {bad.size} series: {names}"
+               f"{' ...' if bad.size > 5 else ''} (their histories range over {'; '.join(ranges)}); the data's "
+               "magnitude is beyond what the model's arithmetic can forecast: rescale it (divide it by a power of "
+               "ten and multiply the forecasts back)")  # fmt: skip
+    if on_nonfinite == "warn":
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return
+    raise ValueError(message)
+
+
+def _value_range(panel, i) -> str:
+    values = panel.values[panel.indptr[i] : panel.indptr[i + 1]]
+    if not values.size:
+        return "no values"
+    return f"{panel.ids[i]!r}: {float(values.min()):.4g} to {float(values.max()):.4g}"
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -190,7 +225,8 @@ class BaseForecaster:
     def _default_h(self):
         return None
 
-    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None):
+    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None,
+                on_nonfinite="raise"):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -213,6 +249,11 @@ class BaseForecaster:
             "quantile": a quantile head's own forecasts (``RNNForecaster(quantiles=...)``).
         calibration_windows : int, optional
             Forecast origins per series for conformal calibration.
+        on_nonfinite : {"raise", "warn"}, default "raise"
+            What a forecast or interval bound that is NaN or infinite does (data at the edge of
+            float64's range, a log-scale forecast whose exponential overflows): "raise" raises
+            ValueError naming the series; "warn" returns it with a RuntimeWarning naming them.
+            Forecasts are never non-finite silently.
         X : pandas.Series or DataFrame, optional
             The regressors over the forecast period, for a model fitted with ``X``, in the
             layout ``fit`` took them (rows matched by series and timestamp; extra rows are
@@ -230,6 +271,8 @@ class BaseForecaster:
         """
         self.check_is_fitted()
         _check_not_fitting(self, "predict")
+        if on_nonfinite not in ("raise", "warn"):
+            raise ValueError(f"on_nonfinite={on_nonfinite!r} is not known; expected 'raise' or 'warn'")
         if h is None:
             h = self._default_h()
             if h is None:
@@ -244,7 +287,8 @@ class BaseForecaster:
         if y is not None and not self._global:
             # A local model's parameters belong to the series it was fitted on: new history, new fit.
             return type(self)(**self.get_params()).fit(y).predict(h, level=level, interval_method=interval_method,
-                                                                  calibration_windows=calibration_windows)
+                                                                  calibration_windows=calibration_windows,
+                                                                  on_nonfinite=on_nonfinite)  # fmt: skip
         panel = self.panel_ if y is None else self._to_panel(y)
         positions = None
         if ids is not None:
@@ -255,11 +299,13 @@ class BaseForecaster:
         extra = {"X": X} if self._supports_exog else {}
         if level is None:
             forecasts = self._checked(self._predict(panel, h, positions, **extra), panel, h)
+            check_finite(self, forecasts, panel, on_nonfinite)
             return from_forecasts(panel, forecasts, h, self.name_)
         levels = check_levels(level)
         forecasts, lo, hi = self._predict_with_intervals(panel, h, positions, levels, interval_method,
                                                          calibration_windows, **extra)  # fmt: skip
         forecasts = self._checked(forecasts, panel, h)
+        check_finite(self, np.concatenate([forecasts[:, :, None], lo, hi], axis=2), panel, on_nonfinite)
         return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
 
     def _checked(self, forecasts, panel, h):

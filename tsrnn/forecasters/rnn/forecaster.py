@@ -22,6 +22,7 @@ from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
 from .file_checks import check_saved_state
+from .magnitude import check_model_range
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
 from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
@@ -478,6 +479,7 @@ class RNNForecaster(BaseForecaster):
         self._check_lengths(panel, windows, train_len)
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
+        check_model_range(self, panel, dvals, dptr, stats)
         z = scale(dvals, dptr, stats)
         self.n_series_ = panel.n_series
         covariates = fit_covariates(self, panel, X, dptr)
