@@ -237,7 +237,7 @@ def run_backtest(name, y, h=2) -> str:
 
 
 def run_cli(model, y, folder, h=2) -> str:
-    """``tsrnn forecast`` in-process on ``y`` written as CSV: status 2 with one error line, or 0 with finite output."""
+    """``tsrnn forecast`` in-process on ``y`` written as CSV: status 2 with ``tsrnn: error: ...`` lines, or 0 with finite output."""
     from tsrnn.cli import main
 
     frame = y.rename("y").rename_axis("ds").reset_index() if isinstance(y, pd.Series) else y
@@ -258,8 +258,10 @@ def run_cli(model, y, folder, h=2) -> str:
             return f"FAIL cli raised {type(exc).__name__}"
     lines = [line for line in err.getvalue().splitlines() if line.strip()]
     if code == 2:
-        errors = [line for line in lines if "error" in line]
-        return "error" if len(errors) == 1 and "Traceback" not in err.getvalue() else "FAIL cli error not one line"
+        # One line per message (the command lists every problem it finds, one per line), never a traceback.
+        one_line_each = all(line.startswith("tsrnn: ") for line in lines)
+        has_error = any(line.startswith("tsrnn: error: ") for line in lines)
+        return "error" if one_line_each and has_error else "FAIL cli error not one line per message"
     if code != 0:
         return f"FAIL cli exit status {code}"
     result = pd.read_csv(out)

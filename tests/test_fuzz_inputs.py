@@ -3,8 +3,8 @@
 Frames and series with NaN, inf, float32/int/object/bool/str values, datetime, integer, string,
 float, duplicated, unsorted and gappy indexes, magnitudes 1e-30 to 1e300 of either sign, and
 empty or very short series. Each case must end in a ValueError that says what is wrong, or in
-finite forecasts of the right shape; the command in exit status 2 with one error line, or 0 with a
-finite output file. Seeded (derandomized) and bounded: the same cases on every run.
+finite forecasts of the right shape; the command in exit status 2 with one ``tsrnn: error: ...``
+line per problem (no traceback), or 0 with a finite output file. Seeded (derandomized) and bounded: the same cases on every run.
 """
 
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +36,7 @@ def test_backtest_on_bad_data_errs_clearly_or_forecasts_finite_values(data):
 
 @settings(max_examples=40, **FUZZ)
 @given(data=st.data())
-def test_forecast_command_on_bad_files_exits_2_with_one_line_or_writes_finite_output(tmp_path, data):
+def test_forecast_command_on_bad_files_exits_2_with_error_lines_or_writes_finite_output(tmp_path, data):
     choose = DataChooser(data)
     y, model = bad_frame(choose), choose.choose(["naive", "snaive", "mean", "drift", "lstm"])
     outcome = run_cli(model, y, str(tmp_path))
