@@ -29,7 +29,7 @@ import pandas as pd
 
 from ._validation import check_positive_int
 from .data.panel import slice_panel, to_panel
-from .forecasters.base import BaseForecaster
+from .forecasters.base import BaseForecaster, check_finite
 from .forecasters.intervals import check_levels, interval_names, stack_intervals
 
 __all__ = ["backtest", "evaluate"]
@@ -59,9 +59,12 @@ def _forecast(model, train, horizon, levels, interval_method, X=None):
     extra = {"X": X} if X is not None else {}
     if not levels:
         point = np.asarray(model._predict(train, horizon, positions, **extra), dtype=np.float64)[:, :horizon]
+        check_finite(model, point, train)
         return point[:, :, None]
     point, lo, hi = model._predict_with_intervals(train, horizon, positions, levels, interval_method, None, **extra)
-    return stack_intervals(np.asarray(point, dtype=np.float64)[:, :horizon], lo, hi, levels)
+    stacked = stack_intervals(np.asarray(point, dtype=np.float64)[:, :horizon], lo, hi, levels)
+    check_finite(model, stacked, train)
+    return stacked
 
 
 def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None, X=None, on_fold=None):

@@ -63,7 +63,12 @@ _FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # zipfile refuses to grow a member past 2 GiB unless told in advance to use ZIP64.
 _ZIP64_FROM_BYTES = 2**30
 # What zipfile, zlib and numpy raise on damaged or hostile bytes; each becomes a ModelFileError.
-_DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, TypeError, OSError, RecursionError)
+# zipfile raises NotImplementedError for a "version needed to extract" it does not know, and numpy
+# OverflowError for a dimension beyond int64.
+_DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, TypeError, OSError, RecursionError,
+                  NotImplementedError, OverflowError, LookupError)  # fmt: skip
+# numpy cannot hold an array whose dimensions (zero ones aside) multiply past this, whatever its size in bytes.
+_MAX_ELEMENTS = 2**62
 
 
 class ModelFileError(ValueError):
@@ -104,7 +109,7 @@ def write_model_file(path, header: dict, arrays: dict[str, np.ndarray]) -> pathl
     target = pathlib.Path(os.fspath(path))
     arrays = _checked_arrays(arrays)
     header_bytes = _encode_header(header, arrays)
-    with atomic_write(target) as fh:
+    with atomic_write(os.fspath(path)) as fh:
         _write_archive(fh, header_bytes, arrays)
     return target
 
@@ -287,6 +292,12 @@ def _checked_members(archive: zipfile.ZipFile, path) -> dict[str, zipfile.ZipInf
             raise _error(path, f"truncated or corrupted: the member {info.filename!r} appears twice")
         if info.flag_bits & 0x1:
             raise _error(path, f"the member {info.filename!r} is encrypted; tsrnn model files are never encrypted")
+        if info.extract_version > zipfile.MAX_EXTRACT_VERSION:
+            raise _error(
+                path,
+                f"the member {info.filename!r} declares 'version needed to extract' {info.extract_version / 10:g}; "
+                f"expected at most {zipfile.MAX_EXTRACT_VERSION / 10:g} (a tsrnn model file needs 2.0, or 4.5 for ZIP64)",
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _error(
                 path,
@@ -359,6 +370,10 @@ def _array_table(header: dict, path) -> dict[str, tuple[np.dtype, tuple[int, ...
         if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
             raise _error(
                 path, f"{_HEADER_MEMBER} has arrays[{name!r}] shape {shape!r}; expected a list of ints >= 0"
+            )
+        if math.prod(max(s, 1) for s in shape) > _MAX_ELEMENTS:
+            raise _error(
+                path, f"{_HEADER_MEMBER} has arrays[{name!r}] shape {shape!r}, beyond any array numpy can hold"
             )
         checked[name] = (dtype, tuple(shape), math.prod(shape) * dtype.itemsize)
     return checked

@@ -30,6 +30,7 @@ __all__ = [
     "last_windows",
     "season_choice",
     "season_choice_along",
+    "stats_dtype",
     "window_stats",
 ]
 
@@ -65,6 +66,20 @@ def window_stats(x, season_length=1):
     spread = np.abs(x[:, m:] - x[:, :-m]).mean(axis=1, keepdims=True) if T > m else np.zeros_like(loc)
     floor = 1e-3 * (1.0 + np.abs(x).mean(axis=1, keepdims=True))
     return loc, np.maximum(spread, floor).astype(x.dtype, copy=False)
+
+
+def stats_dtype(x, dtype) -> np.dtype:
+    """The dtype to compute :func:`window_stats` of ``x`` in: ``dtype``, or float64 where ``x`` is too large for it.
+
+    Window means and mean differences sum up to 10^8 values; in float32 they overflow (and the
+    windows scaled by them become NaN) from about 3e30, so such windows are scaled in float64
+    and only the scaled values, of order one, are cast to ``dtype``. Data of ordinary
+    magnitude keeps ``dtype`` and therefore its results, bit for bit.
+    """
+    dtype = np.dtype(dtype)
+    if dtype == np.float64 or not np.size(x):
+        return dtype
+    return np.dtype(np.float64) if np.abs(x).max() > np.finfo(dtype).max / 1e8 else dtype
 
 
 def _seasons(season_length) -> tuple:
@@ -388,11 +403,14 @@ class WindowSampler:
         weight : (B, window, horizon) array or None
             With ``target_steps="last"`` or a seasonal baseline (0 for the steps that train nothing).
         """
-        spans = self._spans[self.starts[idx]].astype(dtype, copy=False)
+        spans = self._spans[self.starts[idx]]
         H, W = self.history, self.window
         if self.scaling == "window":
+            spans = spans.astype(stats_dtype(spans, dtype), copy=False)
             loc, scale = window_stats(spans[:, H : H + W], self.seasons[0])
-            spans = (spans - loc) / scale
+            spans = ((spans - loc) / scale).astype(dtype, copy=False)
+        else:
+            spans = spans.astype(dtype, copy=False)
         x = spans[:, H : H + W, None]
         if self._covariates is not None:
             # Input step t (position p) reads the covariates of positions p + 1 .. p + horizon.

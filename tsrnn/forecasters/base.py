@@ -10,15 +10,18 @@ returns ``self``, ``get_params``/``set_params`` make ``sklearn.base.clone`` work
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
+import threading
+import warnings
 
 import numpy as np
 
 from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
 from .intervals import check_levels, conformal_intervals, interval_names, stack_intervals
 
-__all__ = ["BaseForecaster", "NotFittedError", "register", "registered"]
+__all__ = ["BaseForecaster", "NotFittedError", "check_finite", "register", "registered"]
 
 _REGISTRY: dict[str, type] = {}
 
@@ -33,6 +36,74 @@ def registered() -> dict:
     """``{class name: class}`` of the forecasters registered so far (:func:`tsrnn.forecasters.forecaster_classes`
     imports the built-in ones first)."""
     return dict(_REGISTRY)
+
+
+# Forecasters being fitted, by id, with the thread fitting each: fit from a second thread is refused.
+_FITS: dict[int, int] = {}
+_FITS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fitting(model):
+    """Mark ``model`` as being fitted by this thread; RuntimeError if another thread is fitting it."""
+    key, me = id(model), threading.get_ident()
+    with _FITS_LOCK:
+        owner = _FITS.get(key)
+        if owner is not None and owner != me:
+            raise RuntimeError(_busy_message(model, "fit"))
+        _FITS[key] = me
+    try:
+        yield
+    finally:
+        if owner is None:
+            with _FITS_LOCK:
+                _FITS.pop(key, None)
+
+
+def _check_not_fitting(model, what):
+    owner = _FITS.get(id(model))
+    if owner is not None and owner != threading.get_ident():
+        raise RuntimeError(_busy_message(model, what))
+
+
+def _busy_message(model, what):
+    return (f"{type(model).__name__}.{what} was called while another thread is fitting the same object; its "
+            "weights would mix. Fit one object per thread (sklearn.base.clone(model) or "
+            "type(model)(**model.get_params())), or wait for the fit to finish")  # fmt: skip
+
+
+def check_finite(model, forecasts, panel, on_nonfinite="raise") -> None:
+    """Raise ValueError (or warn, with ``on_nonfinite="warn"``) naming the series whose forecasts are NaN or inf.
+
+    Parameters
+    ----------
+    model : BaseForecaster
+    forecasts : (n, h) or (n, h, C) array
+    panel : Panel
+        The n series forecast.
+    on_nonfinite : {"raise", "warn"}
+    """
+    values = np.asarray(forecasts, dtype=np.float64).reshape(len(forecasts), -1)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if not bad.size:
+        return
+    names = [panel.ids[i] for i in bad[:5]]
+    ranges = [_value_range(panel, i) for i in bad[:2]]
+    message = (f"{model.name_} forecast NaN or infinite values for {bad.size} series: {names}"
+               f"{' ...' if bad.size > 5 else ''} (their histories range over {'; '.join(ranges)}); the data's "
+               "magnitude is beyond what the model's arithmetic can forecast: rescale it (divide it by a power of "
+               "ten and multiply the forecasts back)")  # fmt: skip
+    if on_nonfinite == "warn":
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return
+    raise ValueError(message)
+
+
+def _value_range(panel, i) -> str:
+    values = panel.values[panel.indptr[i] : panel.indptr[i + 1]]
+    if not values.size:
+        return "no values"
+    return f"{panel.ids[i]!r}: {float(values.min()):.4g} to {float(values.max()):.4g}"
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -136,11 +207,12 @@ class BaseForecaster:
 
     def _fit_panel(self, panel: Panel, X=None):
         """Fit on an already validated panel (used by backtests, which slice panels directly)."""
-        if X is None:
-            self._fit(panel)
-        else:
-            self._fit(panel, X=X)
-        self.panel_ = panel
+        with _fitting(self):
+            if X is None:
+                self._fit(panel)
+            else:
+                self._fit(panel, X=X)
+            self.panel_ = panel
         return self
 
     def check_is_fitted(self) -> None:
@@ -153,7 +225,8 @@ class BaseForecaster:
     def _default_h(self):
         return None
 
-    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None):
+    def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None,
+                on_nonfinite="raise"):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -176,6 +249,11 @@ class BaseForecaster:
             "quantile": a quantile head's own forecasts (``RNNForecaster(quantiles=...)``).
         calibration_windows : int, optional
             Forecast origins per series for conformal calibration.
+        on_nonfinite : {"raise", "warn"}, default "raise"
+            What a forecast or interval bound that is NaN or infinite does (data at the edge of
+            float64's range, a log-scale forecast whose exponential overflows): "raise" raises
+            ValueError naming the series; "warn" returns it with a RuntimeWarning naming them.
+            Forecasts are never non-finite silently.
         X : pandas.Series or DataFrame, optional
             The regressors over the forecast period, for a model fitted with ``X``, in the
             layout ``fit`` took them (rows matched by series and timestamp; extra rows are
@@ -192,6 +270,9 @@ class BaseForecaster:
             interval columns beside the point forecast (Series and long layouts).
         """
         self.check_is_fitted()
+        _check_not_fitting(self, "predict")
+        if on_nonfinite not in ("raise", "warn"):
+            raise ValueError(f"on_nonfinite={on_nonfinite!r} is not known; expected 'raise' or 'warn'")
         if h is None:
             h = self._default_h()
             if h is None:
@@ -206,7 +287,8 @@ class BaseForecaster:
         if y is not None and not self._global:
             # A local model's parameters belong to the series it was fitted on: new history, new fit.
             return type(self)(**self.get_params()).fit(y).predict(h, level=level, interval_method=interval_method,
-                                                                  calibration_windows=calibration_windows)
+                                                                  calibration_windows=calibration_windows,
+                                                                  on_nonfinite=on_nonfinite)  # fmt: skip
         panel = self.panel_ if y is None else self._to_panel(y)
         positions = None
         if ids is not None:
@@ -217,11 +299,13 @@ class BaseForecaster:
         extra = {"X": X} if self._supports_exog else {}
         if level is None:
             forecasts = self._checked(self._predict(panel, h, positions, **extra), panel, h)
+            check_finite(self, forecasts, panel, on_nonfinite)
             return from_forecasts(panel, forecasts, h, self.name_)
         levels = check_levels(level)
         forecasts, lo, hi = self._predict_with_intervals(panel, h, positions, levels, interval_method,
                                                          calibration_windows, **extra)  # fmt: skip
         forecasts = self._checked(forecasts, panel, h)
+        check_finite(self, np.concatenate([forecasts[:, :, None], lo, hi], axis=2), panel, on_nonfinite)
         return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
 
     def _checked(self, forecasts, panel, h):
@@ -344,14 +428,28 @@ class BaseForecaster:
         }
         return write_model_file(path, header, arrays)
 
+    def _check_saved(self, header: dict, arrays: dict, budget: int) -> None:
+        """Check a file's ``state`` against its arrays before :meth:`_load_state` allocates anything.
+
+        ``budget`` is the number of bytes loading may still allocate; raise ValueError naming the
+        field. Override in subclasses whose header settings size what loading builds.
+        """
+
     @classmethod
-    def _from_saved(cls, header: dict, arrays: dict):
+    def _from_saved(cls, header: dict, arrays: dict, max_bytes: int | None = None):
+        from ..io import DEFAULT_MAX_BYTES
+
         try:
             model = cls(**header["params"])
         except TypeError as exc:
             raise ValueError(f"the file's parameters do not fit {cls.__name__}: {exc}") from None
         model.panel_ = _panel_from_saved(header["panel"], arrays)
-        model._load_state(header.get("state", {}), arrays)
+        state = header.get("state", {})
+        if not isinstance(state, dict):
+            raise ValueError(f"the header's state is a {type(state).__name__}; expected an object")
+        budget = (DEFAULT_MAX_BYTES if max_bytes is None else max_bytes) - sum(a.nbytes for a in arrays.values())
+        model._check_saved(state, arrays, budget)
+        model._load_state(state, arrays)
         return model
 
 
@@ -371,6 +469,12 @@ def _panel_from_saved(header: dict, arrays: dict) -> Panel:
     values = arrays["panel.values"]
     indptr = arrays["panel.indptr"]
     ids = header["ids"]
+    if values.ndim != 1 or values.dtype.kind not in "fiu" or indptr.dtype.kind not in "iu" or not isinstance(ids, list):
+        raise ValueError(f"the file's series table has values {values.dtype}{list(values.shape)}, indptr "
+                         f"{indptr.dtype}{list(indptr.shape)} and ids of type {type(ids).__name__}; expected 1-D "
+                         "numeric values, 1-D integer indptr and a list of ids")  # fmt: skip
+    if len(set(map(json.dumps, ids))) != len(ids) or not all(isinstance(i, (str, int, float)) for i in ids):
+        raise ValueError("the file's panel.ids are not distinct str or numbers")
     if indptr.ndim != 1 or indptr.size != len(ids) + 1 or indptr[0] != 0 or indptr[-1] != values.size:
         raise ValueError("the file's series table is inconsistent (indptr does not match the values and ids)")
     if np.any(np.diff(indptr) < 0):

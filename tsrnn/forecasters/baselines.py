@@ -63,6 +63,31 @@ class _Baseline(BaseForecaster):
             raise ValueError(f"{self!r} needs at least {need} values per series; series {shown}{more}")
         return self
 
+    def _load_state(self, header, arrays):
+        # A loaded file's parameters and history pass the checks fit makes (a season or window longer than the
+        # stored series is refused here, not at predict).
+        self._fit(self.panel_)
+
+
+def _mean_of_large(x):
+    """Row means of (n, T) ``x`` whose plain sum overflows: scaled by each row's largest magnitude first."""
+    top = np.abs(x).max(axis=1, keepdims=True)
+    top = np.where((top > 0) & np.isfinite(top), top, 1.0)
+    return (x / top).mean(axis=1) * top[:, 0]
+
+
+def _finite_mean(x):
+    """Row means of (n, T) ``x``; rows near float64's limit (5e306 and up), whose sum overflows, are scaled first.
+
+    Rows whose plain mean is finite keep it bit for bit.
+    """
+    with np.errstate(over="ignore"):
+        means = x.mean(axis=1)
+    bad = ~np.isfinite(means)
+    if bad.any():
+        means[bad] = _mean_of_large(x[bad])
+    return means
+
 
 @register
 class Naive(_Baseline):
@@ -173,7 +198,8 @@ class Drift(_Baseline):
     def _predict(self, panel, h, positions):
         first = panel.values[panel.indptr[:-1]]
         last = panel.values[panel.indptr[1:] - 1]
-        slope = (last - first) / (panel.lengths - 1)
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: check_finite names the series
+            slope = (last - first) / (panel.lengths - 1)
         return last[:, None] + slope[:, None] * np.arange(1, h + 1)
 
 
@@ -206,7 +232,10 @@ class Mean(_Baseline):
         self.alias = alias
 
     def _predict(self, panel, h, positions):
-        means = np.add.reduceat(panel.values, panel.indptr[:-1]) / panel.lengths
+        with np.errstate(over="ignore"):  # sums beyond float64: recomputed scaled below
+            means = np.add.reduceat(panel.values, panel.indptr[:-1]) / panel.lengths
+        for i in np.flatnonzero(~np.isfinite(means)):
+            means[i] = _mean_of_large(panel.values[panel.indptr[i] : panel.indptr[i + 1]][None, :])[0]
         return np.repeat(means[:, None], h, axis=1)
 
 
@@ -251,7 +280,7 @@ class WindowAverage(_Baseline):
         return int(self.window)
 
     def _predict(self, panel, h, positions):
-        means = _tails(panel, int(self.window)).mean(axis=1)
+        means = _finite_mean(_tails(panel, int(self.window)))
         return np.repeat(means[:, None], h, axis=1)
 
 
@@ -302,7 +331,7 @@ class SeasonalWindowAverage(_Baseline):
     def _predict(self, panel, h, positions):
         m, w = int(self.season_length), int(self.window)
         seasons = _tails(panel, m * w).reshape(panel.n_series, w, m)
-        return _seasonal_repeat(seasons.mean(axis=1), h)
+        return _seasonal_repeat(_finite_mean(seasons.transpose(0, 2, 1).reshape(-1, w)).reshape(-1, m), h)
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ lives in :mod:`tsrnn.nn.recurrent_cuda`; each cell's kernel calls for both devic
 
 from __future__ import annotations
 
+import threading
+
 
 import numpy as np
 
@@ -101,7 +103,7 @@ class _Recurrent(Module, _CudaPath):
             or (self.dtype == np.float64 and FAST_ACTIVATIONS_FLOAT64 and self.device == "cpu")
         )
         self._cache = None
-        self._scratch_bufs = {}  # reused gate buffers, see _scratch
+        self._scratch_bufs = _PerThread()  # reused gate buffers, one set per thread, see _scratch
         if self.device == "cuda":
             self._move_to_gpu()
         self.reset_parameters(seed)
@@ -299,17 +301,29 @@ class _Recurrent(Module, _CudaPath):
         )
 
 
+class _PerThread(threading.local):
+    """A dict of scratch buffers per thread; copies and pickles start empty (buffers are never state)."""
+
+    def __init__(self):
+        self.bufs = {}
+
+    def __reduce__(self):
+        return (_PerThread, ())
+
+
 def _scratch(layer, name, k, shape):
     """A buffer of ``shape`` that ``layer`` reuses from call to call (never handed to the caller).
 
     Allocating the gate activations and gate gradients afresh on every call made glibc map and
     unmap them each time (hundreds of page faults per GRU forward+backward at H=64, about a
     third of its CPU time); kept per layer index and name, they are reallocated only when the
-    batch shape changes.
+    batch shape changes. Each thread has its own set, so threads forecasting with one fitted
+    model at once never write into each other's gate activations.
     """
-    buf = layer._scratch_bufs.get((name, k))
+    bufs = layer._scratch_bufs.bufs
+    buf = bufs.get((name, k))
     if buf is None or buf.shape != shape:
-        buf = layer._scratch_bufs[(name, k)] = np.empty(shape, dtype=layer.dtype)
+        buf = bufs[(name, k)] = np.empty(shape, dtype=layer.dtype)
     return buf
 
 

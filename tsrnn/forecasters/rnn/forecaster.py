@@ -21,6 +21,8 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
+from .file_checks import check_saved_state
+from .magnitude import check_model_range
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
@@ -469,6 +471,7 @@ class RNNForecaster(BaseForecaster):
         self._check_lengths(panel, windows, train_len)
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
+        check_model_range(self, panel, dvals, dptr, stats)
         z = scale(dvals, dptr, stats)
         self.n_series_ = panel.n_series
         covariates = fit_covariates(self, panel, X, dptr)
@@ -574,8 +577,11 @@ class RNNForecaster(BaseForecaster):
         return save_state(self)
 
     @classmethod
-    def _from_saved(cls, header, arrays):
-        return super()._from_saved(upgrade_params(header), arrays)
+    def _from_saved(cls, header, arrays, max_bytes=None):
+        return super()._from_saved(upgrade_params(header), arrays, max_bytes)
+
+    def _check_saved(self, header, arrays, budget):
+        check_saved_state(self, header, arrays, budget)
 
     def _load_state(self, header, arrays):
         load_state(self, header, arrays)

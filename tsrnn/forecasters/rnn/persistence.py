@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .params import check_params
+from .file_checks import member_prefixes
 from .training import new_model
 
 __all__ = ["save_state", "load_state", "upgrade_params"]
@@ -50,9 +51,9 @@ def load_state(fc, header, arrays):
         raise ValueError(f"the file's regressor statistics have shape {fc.exog_stats_.shape}; expected "
                          f"(2, {len(fc.exog_names_)})")  # fmt: skip
     models = []
-    for i in range(len(fc.windows_)):
-        prefix = "model." if i == 0 else f"member{i}."
-        model = new_model(fc, cell)
+    for prefix in member_prefixes(len(fc.windows_)):
+        # The file's weights replace the initial ones: draw them the cheap way (orthogonal init is a QR per gate).
+        model = new_model(fc, cell, init="torch")
         model.load_state_dict({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
         models.append(model)
     fc.models_ = models
@@ -60,7 +61,10 @@ def load_state(fc, header, arrays):
     fc.scaler_stats_ = arrays["scaler_stats"]
     fc.best_epoch_ = int(header["best_epoch"])
     fc.n_series_ = int(header["n_series"])
-    fc.history_ = pd.DataFrame({c: arrays[f"history.{c}"] for c in header["history_columns"]})
+    columns = header["history_columns"]
+    if not isinstance(columns, list) or len({arrays[f"history.{c}"].shape for c in columns}) > 1:
+        raise ValueError("the header's history_columns do not name arrays history.<column> of one length")
+    fc.history_ = pd.DataFrame({c: arrays[f"history.{c}"] for c in columns})
 
 
 def upgrade_params(header):

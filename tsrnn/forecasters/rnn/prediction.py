@@ -13,8 +13,9 @@ import numpy as np
 from ..._threads import single_blas_thread
 from ...data.samples import covariate_inputs, pad_left, with_series_column
 from ...data.transforms import fit_scaler, scale, unscale
-from ...data.windows import baseline_forecast, season_choice, window_stats
+from ...data.windows import baseline_forecast, season_choice, stats_dtype, window_stats
 from .covariates import predict_covariates, series_positions
+from .magnitude import check_model_range
 from .model_space import window_baseline
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
@@ -99,10 +100,12 @@ def _scaled_windows(fc, window, histories, seasons):
     pre = fc._history(window) if fc.training == "windows" else 0
     length = max(max(s.size for s in histories) if fc.training == "stateful" else window, 1)
     windowed = fc.scaler == "window"
-    full = pad_left(histories, pre + length, dtype, edge=windowed)[:, :, 0]
+    full = pad_left(histories, pre + length, np.float64, edge=windowed)[:, :, 0]
+    # Statistics in float64 only where the data's magnitude needs it (stats_dtype): same bits otherwise.
+    full = full.astype(stats_dtype(full, dtype) if windowed else dtype, copy=False)
     if windowed:
         loc, scale_ = window_stats(full[:, pre:], seasons[0])
-        full = (full - loc) / scale_
+        full = ((full - loc) / scale_).astype(dtype, copy=False)
     else:
         loc, scale_ = np.zeros((n, 1), dtype), np.ones((n, 1), dtype)
     return full, loc, scale_, length
@@ -147,6 +150,7 @@ def predict_members(fc, panel, h, positions=None, X=None):
     check_h(fc, h)
     dvals, dptr, tails = fc._diff(panel.values, panel.indptr)
     stats = fit_scaler(fc._series_scaler, dvals, dptr)
+    check_model_range(fc, panel, dvals, dptr, stats)
     z = scale(dvals, dptr, stats)
     histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
     covs = predict_covariates(fc, panel, positions, X, np.diff(dptr))

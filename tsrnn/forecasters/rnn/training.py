@@ -21,7 +21,7 @@ from .prediction import validation_loss
 __all__ = ["new_model", "train_members", "train_member", "validation_set"]
 
 
-def new_model(fc, cell, seed=None):
+def new_model(fc, cell, seed=None, init=None):
     """A fresh network for the RNNForecaster ``fc``: a RecurrentRegressor, or a CovariateRegressor with covariates.
 
     Parameters
@@ -29,16 +29,19 @@ def new_model(fc, cell, seed=None):
     fc : RNNForecaster
     cell : {"lstm", "gru", "rnn"}
     seed : numpy.random.Generator, int or None
+    init : {"orthogonal", "torch"}, optional
+        Overrides ``fc.init`` (loading uses the cheap "torch" draw: the file's weights replace it).
     """
     from ...nn import CovariateRegressor, RecurrentRegressor
 
     out = fc._out_size * fc._n_quantiles
+    init = fc.init if init is None else init
     if fc._n_covariates or fc.series_embedding:
         return CovariateRegressor(cell, fc._n_covariates, fc.horizon, fc.hidden_size, out,
-                                  fc.num_layers, fc._np_dtype, seed, fc.init, fc.dropout, fc.n_series_,
+                                  fc.num_layers, fc._np_dtype, seed, init, fc.dropout, fc.n_series_,
                                   int(fc.series_embedding or 0))  # fmt: skip
     return RecurrentRegressor(cell, 1, fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
-                              seed=seed, init=fc.init, dropout=fc.dropout, device=fc.device)  # fmt: skip
+                              seed=seed, init=init, dropout=fc.dropout, device=fc.device)  # fmt: skip
 
 
 def train_members(fc, cell, windows, z, dptr, train_len, val_set, covariates=None):
