@@ -1,6 +1,10 @@
 """Combination: mean, weighted mean and median of members, everywhere a forecaster works."""
 
 import doctest
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,6 +73,21 @@ def test_with_a_network_member_equals_the_members_combined_by_hand():
     # Deterministic: the same members and seeds give the same bits.
     again = Combination([*fast_members(), RNNForecaster(**RNN)], how="median").fit(y).predict(4)
     pd.testing.assert_frame_equal(again, combo.predict(4), check_exact=True)
+
+
+def network_combination_forecasts():
+    """Forecasts of a Combination with two seeded networks and a Theta, as a flat array."""
+    members = [RNNForecaster(**RNN), RNNForecaster(**{**RNN, "cell": "gru", "random_state": 1}), Theta(12)]
+    return Combination(members, weights=[1, 1, 2]).fit(monthly_long()).predict(4).Combination.to_numpy()
+
+
+@pytest.mark.slow
+def test_bit_identical_in_a_fresh_process(tmp_path):
+    out = tmp_path / "forecasts.npy"
+    code = (f"import sys, numpy as np; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"from test_combination import network_combination_forecasts as f; np.save({str(out)!r}, f())")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ), timeout=600)
+    np.testing.assert_array_equal(np.load(out), network_combination_forecasts())
 
 
 def test_user_members_are_not_fitted_or_changed():
@@ -149,6 +168,7 @@ def test_saving_needs_json_member_parameters(tmp_path):
     (lambda h: h["params"]["models"][0].update({"class": "Pickle"}), "member 0 .* names the class 'Pickle'"),
     (lambda h: h["params"]["models"][0].update({"class": "Combination"}), "names the class 'Combination'"),
     (lambda h: h["state"]["members"].pop(), "must list its members"),
+    (lambda h: h.update({"state": [1]}), "must list its members"),
     (lambda h: h["params"].update({"models": []}), "must list its members"),
     (lambda h: h["params"].update({"how": "mode"}), "how='mode' is not known"),
     (lambda h: h["params"].update({"extra": 1}), "parameters do not fit Combination"),
@@ -227,9 +247,9 @@ def long_with_x(n_series=2, n=100, seed=0):
 @pytest.mark.slow
 def test_regressors_go_to_the_members_that_take_them():
     y, X = long_with_x()
-    combo = Combination([Naive(), RNNForecaster(**RNN)]).fit(y, X=X)
+    combo = Combination([Naive(), RNNForecaster(**{**RNN, "window": 24})]).fit(y, X=X)
     assert combo.models_[1].exog_names_ == ["price"] and combo.fitted_with_X_
-    rnn = RNNForecaster(**RNN).fit(y, X=X).predict(4, X=X).LSTM.to_numpy()
+    rnn = RNNForecaster(**{**RNN, "window": 24}).fit(y, X=X).predict(4, X=X).LSTM.to_numpy()
     naive = Naive().fit(y).predict(4).Naive.to_numpy()
     np.testing.assert_allclose(combo.predict(4, X=X).Combination.to_numpy(), (naive + rnn) / 2, rtol=1e-14)
     with pytest.raises(ValueError, match="cannot do with regressors X"):

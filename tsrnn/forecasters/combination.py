@@ -320,7 +320,8 @@ class Combination(BaseForecaster):
     def _from_saved(cls, header, arrays):
         params = dict(header["params"])
         specs = params.pop("models", None)
-        states = header.get("state", {}).get("members")
+        state = header.get("state")
+        states = state.get("members") if isinstance(state, dict) else None
         if not isinstance(specs, list) or not specs or not isinstance(states, list) or len(states) != len(specs):
             raise ValueError("the file's Combination header must list its members (params 'models' and state "
                              "'members', one entry each)")  # fmt: skip
@@ -335,7 +336,7 @@ class Combination(BaseForecaster):
         for member in members:
             member.panel_ = model.panel_
         model.models_ = members
-        model.fitted_with_X_ = bool(header["state"].get("fitted_with_X", False))
+        model.fitted_with_X_ = bool(state.get("fitted_with_X", False))
         return model
 
 
