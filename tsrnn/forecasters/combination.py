@@ -325,8 +325,8 @@ class Combination(BaseForecaster):
         if not isinstance(specs, list) or not specs or not isinstance(states, list) or len(states) != len(specs):
             raise ValueError("the file's Combination header must list its members (params 'models' and state "
                              "'members', one entry each)")  # fmt: skip
-        members = [_load_member(i, spec, state, header["panel"], arrays) for i, (spec, state)
-                   in enumerate(zip(specs, states))]  # fmt: skip
+        members = [_load_member(i, spec, member_state, header["panel"], arrays)
+                   for i, (spec, member_state) in enumerate(zip(specs, states))]  # fmt: skip
         try:
             model = cls(models=[_clone(m) for m in members], **params)
         except TypeError as exc:
