@@ -5,8 +5,9 @@
 Needs Debian's chromium (``apt-get install chromium``) and the Python package playwright
 (``pip install playwright``; its own browser download is not needed: Debian's binary is
 used). Without REPORT, runs ``tsrnn demo`` into a temporary folder first. Checks: every
-<img> decoded (naturalWidth > 0), the leaderboard table has one row per model, and the
-page has the expected sections; exits 1 with the reason otherwise.
+<img> decoded (naturalWidth > 0) and shown at its natural width (or the page's, if narrower:
+the figures' text is >= 10 px there, tests/test_report.py), the leaderboard table has one
+row per model, and the page has the expected sections; exits 1 with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def check(report: Path, screenshot: Path) -> dict:
                 const table = board ? board.nextElementSibling : null;
                 return {
                     images: imgs.length,
+                    widths: imgs.map(i => [i.naturalWidth, Math.round(i.getBoundingClientRect().width)]),
+                    page_width: Math.round(document.body.getBoundingClientRect().width),
                     decoded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
                     sections: Array.from(document.querySelectorAll('h2')).map(h => h.textContent),
                     leaderboard_rows: table ? table.querySelectorAll('tbody tr').length : 0,
@@ -84,6 +87,10 @@ def main(argv=None):
         problems.append(f"{facts['images'] - facts['decoded']} of {facts['images']} images did not render")
     if facts["leaderboard_rows"] != args.models:
         problems.append(f"leaderboard has {facts['leaderboard_rows']} rows, expected {args.models}")
+    for natural, shown in facts["widths"]:
+        # Figures are drawn for their natural width (text >= 10 px there); a smaller one shrinks the text.
+        if shown < min(natural, facts["page_width"]):
+            problems.append(f"an image {natural} px wide is shown {shown} px wide (text below 10 px)")
     for section in ("Data", "Leaderboard", "Forecasts", "Backtests", "Versions"):
         if section not in facts["sections"]:
             problems.append(f"section {section!r} missing")

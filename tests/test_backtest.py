@@ -1,11 +1,17 @@
-"""backtest/evaluate: cutoffs, no look-ahead, failure isolation, processes and Dask give identical results."""
+"""backtest/evaluate: cutoffs, no look-ahead, failure isolation, processes and Dask give identical results;
+the progress bar; ``tsrnn.backtest`` the function whatever was imported first."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tsrnn import RNNForecaster
-from tsrnn.backtest import backtest, evaluate
+from tsrnn import backtest, evaluate
 from tsrnn.forecasters.base import BaseForecaster
 
 
@@ -143,3 +149,55 @@ def test_dask_backend_equals_local():
         active = backtest(models, y, horizon=3, n_windows=2, backend="dask")  # found via get_client()
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     pd.testing.assert_frame_equal(local, active, check_exact=True)
+
+
+def test_progress_bar_counts_models_times_windows(capsys):
+    y = increasing_long(n_series=3)
+    models = [LastSeen(), LastSeen(alias="Other")]
+    plain = backtest(models, y, horizon=2, n_windows=3)
+    assert capsys.readouterr().err == ""  # progress=None: stderr is not a terminal here
+    shown = backtest(models, y, horizon=2, n_windows=3, progress=True)
+    err = capsys.readouterr().err
+    assert "backtest" in err and "6/6" in err  # 2 models x 3 windows
+    pd.testing.assert_frame_equal(plain, shown)
+    backtest(models, y, horizon=2, n_windows=3, progress=False, refit=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_with_processes_and_without_refit(capsys):
+    y = sine_long()
+    backtest([LastSeen(), RNNForecaster(**RNN)], y, horizon=3, n_windows=2, n_jobs=2, progress=True)
+    assert "4/4" in capsys.readouterr().err
+    backtest(RNNForecaster(**RNN), y, horizon=3, n_windows=3, refit=False, progress=True)
+    assert "3/3" in capsys.readouterr().err
+
+
+IMPORT_ORDERS = [
+    "import tsrnn; f = tsrnn.backtest; g = tsrnn.evaluate",
+    "from tsrnn import backtest as f, evaluate as g",
+    "from tsrnn.backtest import backtest as f, evaluate as g",
+    "import tsrnn.backtest; import tsrnn; f = tsrnn.backtest; g = tsrnn.evaluate",
+    "from tsrnn.backtest import backtest; import tsrnn; f = tsrnn.backtest; from tsrnn import evaluate as g",
+    "import tsrnn; tsrnn.backtest; import tsrnn.backtest as bt; f = bt.backtest; g = bt.evaluate; bt(*[]) if 0 else 0",
+    "import tsrnn.evaluation as ev; import tsrnn; f = tsrnn.backtest; g = ev.evaluate",
+]
+
+
+@pytest.mark.parametrize("imports", IMPORT_ORDERS)
+def test_backtest_and_evaluate_are_callable_in_every_import_order(imports):
+    # A fresh interpreter for each order: what was imported first decides what tsrnn.backtest is bound to.
+    code = f"""{imports}
+import numpy as np, pandas as pd, tsrnn
+from tsrnn import Naive
+y = pd.Series(np.arange(20.0), index=pd.date_range("2024-01-01", periods=20, freq="D"))
+for run in (f, tsrnn.backtest):
+    cv = run([Naive()], y, horizon=2, n_windows=2)
+    board = g(cv, metrics=["mae"])
+    assert list(cv.Naive) == [15.0, 15.0, 17.0, 17.0], cv
+    assert board.mae.item() == 1.5, board
+print("ok")
+"""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -58,7 +58,10 @@ def test_forecast_lstm_on_long_file(csv_long, tmp_path):
                  "--model", "gru", "--horizon", "5", "--epochs", "3", "--out", str(out)])  # fmt: skip
     assert code == 0
     fc = pd.read_csv(out)
-    assert list(fc.columns) == ["unique_id", "ds", "GRU"] and len(fc) == 10
+    # The file's own column names, not unique_id/ds.
+    assert list(fc.columns) == ["store", "day", "GRU"] and len(fc) == 10
+    assert fc.day.iloc[0] == "2024-03-21" and list(fc.store.unique()) == ["s0", "s1"]
+    assert np.isfinite(fc.GRU).all()
 
 
 def test_backtest_report(csv_long, tmp_path, capsys):
@@ -69,7 +72,10 @@ def test_backtest_report(csv_long, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "SeasonalNaive" in out and "Theta" in out and "rank" in out
     text = report.read_text()
-    assert text.count("data:image/png;base64,") >= 3 and "Leaderboard" in text
+    assert text.count("data:image/svg+xml;base64,") >= 3 and "Leaderboard" in text
+    # The heading names the file and the user's target column, not a generic "tsrnn report".
+    heading = text[text.index("<h1") : text.index("</h1>")]
+    assert "long.csv" in heading and "sales" in heading, heading
 
 
 @pytest.mark.parametrize(
@@ -78,6 +84,7 @@ def test_backtest_report(csv_long, tmp_path, capsys):
         ({"--input": "nope.csv"}, "input file 'nope.csv' does not exist"),
         ({"--target": "sales"}, "column(s) ['sales'] not in series.csv; its columns are ['ds', 'y']"),
         ({"--model": "prophet"}, "unknown model 'prophet'; choose from naive, snaive"),
+        ({"--model": "naive,theta"}, "--model takes one model, got 'naive,theta'"),
     ],
 )
 def test_forecast_user_errors(csv_series, change, message, capsys, monkeypatch, tmp_path):
@@ -105,8 +112,62 @@ def test_backtest_unknown_model_and_too_short(csv_series, capsys):
     code, err = run_err(["backtest", "--input", str(csv_series), "--horizon", "100", "--windows", "2",
                          "--models", "naive"], capsys)  # fmt: skip
     errors = [line for line in err if line.startswith("tsrnn: error:")]
-    assert code == 2 and errors == [err[-1]] and "too short for horizon=100" in err[-1]
+    assert code == 2 and errors == [err[-1]]
+    expected = "2 windows of 100 steps, plus 1 to fit on needs at least 201 values per series; the series has 120"
+    assert expected in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+def test_single_series_output_keeps_its_time_column_name(tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"when": pd.date_range("2024-01-01", periods=30, freq="D"), "load": np.arange(30.0)}).to_csv(
+        path, index=False
+    )
+    out = tmp_path / "fc.csv"
+    code = main(["forecast", "--input", str(path), "--time-col", "when", "--target", "load", "--model", "drift",
+                 "--horizon", "2", "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0 and capsys.readouterr().err == ""  # --quiet: no notes
+    fc = pd.read_csv(out)
+    assert list(fc.columns) == ["when", "Drift"]
+    assert fc.when.tolist() == ["2024-01-31", "2024-02-01"]
+    np.testing.assert_allclose(fc.Drift, [30.0, 31.0])
+
+
+def test_backtest_outputs_keep_the_files_column_names(csv_long, tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["backtest", "--input", str(csv_long), "--time-col", "day", "--target", "sales", "--id-col", "store",
+                 "--models", "naive,drift", "--horizon", "4", "--windows", "2", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    cv = pd.read_csv(out / "backtest.csv")
+    assert list(cv.columns) == ["store", "cutoff", "day", "sales", "Naive", "Drift", "error"]
+    assert len(cv) == 2 * 2 * 4
+    fc = pd.read_csv(out / "forecasts.csv")
+    assert list(fc.columns) == ["store", "day", "Naive", "Drift"] and fc.day.iloc[0] == "2024-03-21"
+    for png in ("forecast.png", "leaderboard.png", "backtest.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rnn_models_are_the_library_defaults():
+    from tsrnn import RNNForecaster
+    from tsrnn.cli.models import build_models
+
+    (lstm, gru) = build_models(["lstm", "gru"], horizon=7, season=12)
+    assert lstm.get_params() == RNNForecaster(cell="lstm", horizon=7).get_params()
+    assert gru.get_params() == RNNForecaster(cell="gru", horizon=7).get_params()
+    (rnn,) = build_models(["rnn"], horizon=5, season=4, window=20, epochs=3, season_given=True, seed=1)
+    expected = RNNForecaster(cell="rnn", horizon=5, window=20, epochs=3, season_length=4, random_state=1)
+    assert rnn.get_params() == expected.get_params()
+
+
+def test_demo_with_fast_models(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--models", "naive,snaive", "--quiet"]) == 0
+    board = capsys.readouterr().out
+    assert "SeasonalNaive" in board and "rank" in board
+    fc = pd.read_csv(out / "forecasts.csv")
+    assert list(fc.columns) == ["date", "Naive", "SeasonalNaive"] and len(fc) == 12
+    assert fc.date.iloc[0] == "1961-01-01"
+    assert (out / "report.html").stat().st_size > 10_000
 
 
 def test_module_entry_point_error_has_no_traceback(tmp_path):
@@ -115,3 +176,24 @@ def test_module_entry_point_error_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith("tsrnn: error: input file")
+
+
+def test_plot_of_several_series_is_a_grid_naming_them(tmp_path, capsys):
+    parts = [pd.DataFrame({"store": f"s{i}", "day": pd.date_range("2024-01-01", periods=30, freq="D"),
+                           "sales": (i + 1) * 10.0 + np.sin(np.arange(30))}) for i in range(4)]  # fmt: skip
+    src = tmp_path / "four.csv"
+    pd.concat(parts).to_csv(src, index=False)
+    png = tmp_path / "grid.png"
+    args = ["forecast", "--input", str(src), "--time-col", "day", "--target", "sales", "--id-col", "store",
+            "--model", "naive", "--horizon", "3", "--out", str(tmp_path / "fc.csv"), "--plot", str(png)]  # fmt: skip
+    assert main([*args, "--plot-series", "2"]) == 0
+    notes = capsys.readouterr().err.strip().splitlines()
+    expected = f"tsrnn: wrote {png}: 2 of 4 series, the most voluminous ('s3', 's2'); --plot-series sets how many"
+    assert notes[-1] == expected
+    import matplotlib.image
+
+    two = matplotlib.image.imread(png)
+    assert main(args) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(f"tsrnn: wrote {png}: every series ('s3', ")
+    four = matplotlib.image.imread(png)
+    assert four.shape[0] > two.shape[0]  # two rows of panels instead of one

@@ -394,10 +394,11 @@ def test_leaderboard_bars_in_order_with_labels():
     assert [p.get_width() for p in ax.patches] == [10.0, 12.5, 15.25]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Naive", "GRU", "Theta"]
     assert ax.yaxis_inverted()  # the first (best) bar at the top
-    assert [t.get_text() for t in ax.texts] == ["10", "12.5 (2 failed)", "15.25"]
-    assert (ax.get_xlabel(), ax.get_title()) == ("smape", "M4")
+    assert [t.get_text() for t in ax.texts] == ["10.00", "12.50 (2 failed)", "15.25"]  # one precision for all
+    assert (ax.get_xlabel(), ax.get_title()) == ("smape (lower is better)", "M4")
 
     ax = plot_leaderboard(board, "mae")
+    assert [t.get_text() for t in ax.texts] == ["1.500 (2 failed)", "2.000", "3.000"]
     assert [p.get_width() for p in ax.patches] == [1.5, 2.0, 3.0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["GRU", "Theta", "Naive"]
     centers = [p.get_y() + p.get_height() / 2 for p in ax.patches]
@@ -409,6 +410,8 @@ def test_leaderboard_missing_value_goes_last():
     ax = plot_leaderboard(board, "mae")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Theta", "Naive", "GRU"]
     assert ax.texts[-1].get_text() == "no value (2 failed)"
+    board = leaderboard().assign(coverage_80=[0.75, 0.8, 0.9])
+    assert plot_leaderboard(board, "coverage_80").get_xlabel() == "coverage_80 (best near 0.8)"
 
 
 @pytest.mark.parametrize(
@@ -558,3 +561,109 @@ def test_no_global_rcparams_change(tmp_path):
 def test_importing_does_not_import_matplotlib():
     code = "import sys, tsrnn, tsrnn.plotting; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ------------------------------------------------------------------------------ grids (small multiples)
+
+
+def wide_panel(n_series=8, n=40):
+    idx = pd.date_range("1949-01-01", periods=n, freq="MS")
+    t = np.arange(n, dtype=float)
+    cols = {f"s{i}": 10.0 * (i + 1) + np.sin(t) for i in range(n_series)}
+    cols["s0"] = -1000.0 + t  # the largest by absolute value, though negative
+    return pd.DataFrame(cols, index=idx)
+
+
+def visible_texts(fig):
+    fig.canvas.draw()
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_forecast_grid_draws_the_most_voluminous_series_with_one_outside_legend():
+    from tsrnn.plotting import largest_series, plot_forecast_grid
+
+    wide = wide_panel()
+    fidx = pd.date_range("1952-05-01", periods=6, freq="MS")
+    fc = pd.DataFrame({c: np.full(6, float(k)) for k, c in enumerate(wide.columns)}, index=fidx)
+    fig, ids = plot_forecast_grid(wide, fc, max_series=4, tail=8)
+    assert ids == ["s0", "s7", "s6", "s5"] == largest_series(wide, 4)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ids
+    for ax, uid in zip(axes, ids):
+        lines = lines_by_label(ax)
+        np.testing.assert_array_equal(lines["history"].get_ydata(), wide[uid].to_numpy()[-8:])
+        np.testing.assert_array_equal(lines["forecast"].get_ydata(), fc[uid].to_numpy())
+        assert ax.get_legend() is None  # no legend over the data
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["history", "forecast"]
+    assert fig.get_size_inches()[0] == pytest.approx(11.0)
+    # Every text is >= 10 px high at the figure's natural size (96 px per inch of width).
+    sizes = [t.get_fontsize() * 96 / 72 for t in visible_texts(fig)]
+    assert sizes and min(sizes) >= 10.0, sorted(sizes)[:3]
+    legend_box = legend.get_window_extent()
+    for ax in axes:
+        assert not legend_box.overlaps(ax.get_window_extent())
+
+
+def test_forecast_grid_long_frames_models_intervals_and_fewer_series_than_asked():
+    from tsrnn.plotting import plot_forecast_grid
+
+    hist = long_frame(ids=("a", "b", "c"))
+    fc = long_forecast(ids=("a", "b", "c"))
+    fc["GRU-lo-80"], fc["GRU-hi-80"] = fc.GRU - 1, fc.GRU + 1
+    fig, ids = plot_forecast_grid(hist, fc, max_series=6, title="three stores")
+    assert ids == ["c", "b", "a"]  # y of series k is arange + 10 k
+    assert sum(ax.get_visible() for ax in fig.axes) == 3
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["history", "GRU", "GRU 80%", "Naive"]
+    assert fig._suptitle.get_text() == "three stores"
+    fig, ids = plot_forecast_grid(hist, fc, max_series=2, model="Naive", ncols=1)
+    assert ids == ["c", "b"] and [set(lines_by_label(ax)) for ax in fig.axes] == [{"history", "Naive"}] * 2
+    y = hourly(30)
+    fig, ids = plot_forecast_grid(y, pd.Series([1.0, 2.0], index=future(y, 2), name="M"))
+    assert ids == ["load"] and len(fig.axes) == 1 and fig.axes[0].get_title() == "load"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_series": 0}, "max_series must be a positive integer"),
+        ({"max_series": 2.5}, "max_series must be a positive integer"),
+        ({"ncols": 0}, "ncols must be a positive integer"),
+    ],
+)
+def test_forecast_grid_bad_input(kwargs, message):
+    from tsrnn.plotting import plot_forecast_grid
+
+    with pytest.raises(ValueError, match=message):
+        plot_forecast_grid(long_frame(), long_forecast(), **kwargs)
+    with pytest.raises(ValueError, match="unique_id='b' is not in forecast"):
+        plot_forecast_grid(long_frame(), long_forecast(ids=("a",)))
+
+
+def test_backtest_grid_one_panel_per_model_on_one_scale():
+    from tsrnn.plotting import plot_backtest_grid
+
+    cv = backtest_frame(models=("GRU", "Naive", "Theta"))
+    fig, models = plot_backtest_grid(cv, unique_id="b")
+    assert models == ["GRU", "Naive", "Theta"]
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == models
+    assert len({ax.get_ylim() for ax in axes}) == 1
+    for ax, model in zip(axes, models):
+        folds = [line for line in ax.lines if line.get_label() == "forecast" or line.get_label() == "_nolegend_"]
+        drawn = np.concatenate([line.get_ydata() for line in folds if line.get_linestyle() != "--"])
+        np.testing.assert_array_equal(drawn, cv[cv.unique_id == "b"][model].to_numpy())
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["actual", "forecast", "cutoff"]
+    assert fig._suptitle.get_text() == "b"
+    assert min(t.get_fontsize() for t in visible_texts(fig)) * 96 / 72 >= 10.0
+
+
+def test_forecast_and_backtest_legends_sit_outside_the_data():
+    y = hourly(48)
+    ax = plot_forecast(y, with_intervals(future(y, 6)))
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # to the right of the Axes, over no line
+    ax = plot_backtest(backtest_frame(), unique_id="a")
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1

@@ -30,7 +30,11 @@ def test_demo_report_renders_in_chromium(tmp_path):
 
     assert main(["demo", "--out", str(tmp_path)]) == 0
     facts = check_report_chromium.check(tmp_path / "report.html", tmp_path / "shot.png")
-    assert facts["images"] >= 8 and facts["decoded"] == facts["images"]
+    # leaderboard, forecasts, backtest (one panel per model), training curves
+    assert facts["images"] == 4 and facts["decoded"] == facts["images"]
+    assert facts["page_width"] == 1100
+    for natural, shown in facts["widths"]:
+        assert shown == min(natural, 1100)  # no figure scaled down: its text stays >= 10 px
     assert facts["leaderboard_rows"] == 7
     assert facts["leaderboard_header"][:3] == ["model", "rank", "smape"]
     for section in ("Data", "Leaderboard", "Forecasts", "Backtests", "Training curves", "Versions"):

@@ -17,7 +17,10 @@ _FORECASTERS = (
 )  # fmt: skip
 _LAZY = {
     **{name: ("tsrnn.forecasters", name) for name in _FORECASTERS},
-    "backtest": ("tsrnn.backtest", None),  # module: from tsrnn.backtest import backtest, evaluate
+    # The functions; tsrnn/backtest.py keeps the old path (from tsrnn.backtest import backtest).
+    "backtest": ("tsrnn.evaluation", "backtest"),
+    "evaluate": ("tsrnn.evaluation", "evaluate"),
+    "evaluation": ("tsrnn.evaluation", None),
     "metrics": ("tsrnn.metrics", None),
     "datasets": ("tsrnn.datasets", None),
     "load": ("tsrnn._load", "load"),

@@ -14,9 +14,12 @@ and assembles a :class:`~tsrnn.data.csr.Panel`.
 Missing values, in every layout:
 
 * leading NaNs are dropped: the series starts at its first observed value;
-* interior and trailing NaNs are an error, unless ``fill_missing="interpolate"``: interior
-  NaNs are then filled linearly and trailing NaNs carry the last observed value forward,
-  so the series still ends where the user's data ends;
+* in a wide frame, a column's trailing NaNs are dropped too: the series ends at its last
+  observed value (columns may start and end at different rows, as a pivot of a long frame
+  gives), exactly as the same series in a long frame without those rows;
+* other interior and trailing NaNs are an error, unless ``fill_missing="interpolate"``:
+  interior NaNs are then filled linearly and trailing NaNs (of a Series or a long frame)
+  carry the last observed value forward, so the series still ends where the user's data ends;
 * a missing timestamp (a gap in the grid) is always an error: it reports the first missing
   timestamp. Insert the missing rows with NaN values to have them interpolated.
 """
@@ -48,15 +51,16 @@ def to_panel(y, *, id_col="unique_id", time_col="ds", target_col="y", sort=False
           other columns are ignored. Series may differ in length, start and end but must share
           one frequency. Series are ordered by first appearance of their id.
         * Wide DataFrame (any other frame): one column per series, indexed as a Series.
-          Leading NaNs of a column mean the series starts later; every column must end on
-          the last row.
+          Leading NaNs of a column mean the series starts later, trailing NaNs that it ends
+          earlier (it is forecast from its own last value, as in a long frame).
     id_col, time_col, target_col : hashable
         Column names of a long frame.
     sort : bool
         Sort timestamps (within each series for a long frame) instead of refusing unsorted ones.
     fill_missing : {None, "interpolate"}
-        ``None`` refuses NaN after a series' first value. ``"interpolate"`` fills interior NaNs
-        linearly and carries the last value forward over trailing NaNs.
+        ``None`` refuses NaN between a series' first and last value (and after the last,
+        except in a wide frame). ``"interpolate"`` fills interior NaNs linearly and carries
+        the last value forward over the trailing NaNs of a Series or a long frame.
 
     Returns
     -------
@@ -247,7 +251,7 @@ def _time_key(times) -> np.ndarray:
 
 
 def _clean(times, values, indptr, labels, fill_missing, wide):
-    """Refuse inf, drop leading NaNs, then refuse or fill the remaining NaNs."""
+    """Refuse inf, drop leading NaNs (and a wide column's trailing ones), then refuse or fill the rest."""
     inf = np.isinf(values)
     if inf.any():
         r = int(np.flatnonzero(inf)[0])
@@ -263,9 +267,13 @@ def _clean(times, values, indptr, labels, fill_missing, wide):
     if (total == 0).any():
         s = int(np.flatnonzero(total == 0)[0])
         raise ValueError(f"{labels[s]} has no values (all NaN); expected at least one number")
-    leading = (counted[1:] - before[seg]) == 0
-    if leading.any():
-        keep = ~leading
+    outside = (counted[1:] - before[seg]) == 0
+    if wide:
+        # A wide column's trailing NaNs are rows it does not have (a pivot of series that end
+        # earlier): it ends at its last value, as the same series in a long frame would.
+        outside |= nan & ((counted[indptr[1:]][seg] - counted[1:]) == 0)
+    if outside.any():
+        keep = ~outside
         times, values, nan, seg = times[keep], values[keep], nan[keep], seg[keep]
         indptr = np.zeros_like(indptr)
         np.cumsum(np.bincount(seg, minlength=len(labels)), out=indptr[1:])
@@ -273,17 +281,10 @@ def _clean(times, values, indptr, labels, fill_missing, wide):
         return times, values, indptr
     if fill_missing is None:
         r = int(np.flatnonzero(nan)[0])
-        s, end = int(seg[r]), int(indptr[seg[r] + 1])
-        if wide and nan[r:end].all():
-            raise ValueError(
-                f"{labels[s]} ends at {times[r - 1]}, before the frame's last timestamp {times[end - 1]} "
-                f"(its last {end - r} values are NaN). Every column of a wide frame must end on the last row: "
-                "pass a long DataFrame (unique_id, ds, y) for series that end earlier, or "
-                "fill_missing='interpolate' to carry the last value forward"
-            )
         raise ValueError(
-            f"{labels[s]} has a missing value (NaN) at {times[r]} (its first); pass fill_missing='interpolate' to "
-            "fill NaNs linearly (trailing ones carry the last value forward), or fill them yourself"
+            f"{labels[int(seg[r])]} has a missing value (NaN) at {times[r]} (its first); pass "
+            "fill_missing='interpolate' to fill NaNs linearly (trailing ones carry the last value forward), or fill "
+            "them yourself"
         )
     values = values.copy()
     for s in np.unique(seg[nan]):

@@ -17,9 +17,12 @@ every series of a panel to a range of its values.
 Missing values, in every layout:
 
 * leading NaNs are dropped: the series starts at its first observed value;
-* interior and trailing NaNs are an error, unless ``fill_missing="interpolate"``: interior
-  NaNs are then filled linearly and trailing NaNs carry the last observed value forward,
-  so the series still ends where the user's data ends;
+* in a wide frame, a column's trailing NaNs are dropped too: the series ends at its last
+  observed value (a ragged wide frame, as a pivot of a long frame gives, is read as that
+  long frame, and each column is forecast from its own end);
+* other interior and trailing NaNs are an error, unless ``fill_missing="interpolate"``:
+  interior NaNs are then filled linearly and trailing NaNs (of a Series or a long frame)
+  carry the last observed value forward, so the series still ends where the user's data ends;
 * a missing timestamp (a gap in the grid) is always an error: it reports the first missing
   timestamp. Insert the missing rows with NaN values to have them interpolated.
 

@@ -41,7 +41,9 @@ def from_forecasts(panel, forecasts, h, name, positions=None):
           indexed by the h timestamps after the series' end;
         * kind "long": columns ``id_col``, ``time_col`` and ``name`` (or the Q names), h rows per
           series in panel order;
-        * kind "wide": indexed by the common future index, one column per series id.
+        * kind "wide": one column per series id, indexed by the common future index; series
+          that end at different times (a ragged wide frame) are indexed by the union of their
+          next timestamps, each column NaN outside its own h steps.
 
     Raises
     ------
@@ -70,11 +72,19 @@ def from_forecasts(panel, forecasts, h, name, positions=None):
             f"forecasts of shape {values.shape} hold {values.shape[2]} outputs per step (e.g. quantiles), which a "
             "wide frame (one column per series) cannot hold; pass the data as a long DataFrame or a Series"
         )
+    columns = pd.Index([panel.ids[p] for p in positions])
     ends = axis.ends[positions]
-    if (ends != ends[0]).any():
-        raise ValueError("the series of a wide panel must all end at the same time to share one forecast index")
-    index = axis.future(int(positions[0]), h)
-    return pd.DataFrame(values.T, index=index, columns=pd.Index([panel.ids[p] for p in positions]))
+    if (ends == ends[0]).all():
+        return pd.DataFrame(values.T, index=axis.future(int(positions[0]), h), columns=columns)
+    # Columns that end at different times (a ragged wide frame): each column holds its own h
+    # next timestamps, NaN elsewhere, as a pivot of the long forecasts would.
+    out = {}
+    for k, p in enumerate(positions):
+        out[k] = pd.Series(values[k], index=axis.future(int(p), h))
+    frame = pd.DataFrame(out).sort_index()
+    frame.columns = columns
+    frame.index.name = axis.name
+    return frame
 
 
 def _output_names(values, n, h, name):

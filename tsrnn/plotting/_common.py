@@ -186,9 +186,36 @@ def _shade(ax, x, frame, model, levels, columns, color, label=True):
                         label=text)  # fmt: skip
 
 
+def _legend_outside(ax):
+    """The legend to the right of the Axes, clear of the data (constrained layout makes room)."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
 def _line(ax, x, y, **kwargs):
     """A line that stays visible with a single point."""
     if len(x) == 1:
         kwargs.setdefault("marker", "o")
         kwargs.setdefault("markersize", 4)
     return ax.plot(x, y, **kwargs)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# numbers: one number of decimals per quantity, and which way a metric is better
+# --------------------------------------------------------------------------------------------
+
+
+def _decimals(values, significant=4, most=4):
+    """Decimals that give the largest finite ``|value|`` ``significant`` digits (0..``most``)."""
+    arr = np.abs(np.asarray(values, dtype=np.float64))
+    arr = arr[np.isfinite(arr) & (arr > 0)]
+    if arr.size == 0:
+        return 0
+    return int(min(most, max(0, significant - 1 - int(np.floor(np.log10(arr.max()))))))
+
+
+def _metric_direction(metric):
+    """How to read a metric column of a leaderboard: which way is better."""
+    match = re.fullmatch(r"coverage_(\d+(?:\.\d+)?)", str(metric))
+    if match:
+        return f"best near {float(match[1]) / 100:g}"
+    return "lower is better"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import _CUTOFF_COLOR, _axes, _floats, _format_time_axis, _line, _Time
+from ._common import _CUTOFF_COLOR, _axes, _decimals, _floats, _format_time_axis, _line, _metric_direction, _Time
 
 __all__ = ["plot_leaderboard", "plot_residuals"]
 
@@ -40,8 +40,9 @@ def plot_leaderboard(board, metric=None, *, ax=None, title=None):
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per model (``ax.patches`` top to bottom), each labelled with its value and,
-        when a model failed on some windows, their number.
+        One bar per model (``ax.patches`` top to bottom), each labelled with its value (with
+        the same decimals for every bar: four significant digits of the largest) and, when a
+        model failed on some windows, their number. The x label says which way is better.
 
     Raises
     ------
@@ -80,14 +81,15 @@ def plot_leaderboard(board, metric=None, *, ax=None, title=None):
     ax.set_yticks(np.arange(n), labels=[str(m) for m in ordered["model"]])
     ax.invert_yaxis()
     labels = []
+    digits = _decimals(values)
     for i, v in enumerate(values):
-        text = "no value" if np.isnan(v) else f"{v:.4g}"
+        text = "no value" if np.isnan(v) else f"{v:.{digits}f}"
         if failed is not None and failed[i]:
             text += f" ({failed[i]} failed)"
         labels.append(text)
     ax.bar_label(bars, labels=labels, padding=3)
     ax.margins(x=0.2)
-    ax.set_xlabel(str(metric))
+    ax.set_xlabel(f"{metric} ({_metric_direction(metric)})")
     if title:
         ax.set_title(title)
     return ax

@@ -18,6 +18,7 @@ from ._common import (
     _axes,
     _floats,
     _format_time_axis,
+    _legend_outside,
     _line,
     _pick_levels,
     _pick_models,
@@ -209,7 +210,7 @@ def plot_forecast(history, forecast, actual=None, *, ax=None, tail=None, unique_
     title = str(unique_id) if title is None and unique_id is not None else title
     if title:
         ax.set_title(title)
-    ax.legend(loc="best")
+    _legend_outside(ax)
     return ax
 
 
@@ -279,5 +280,5 @@ def plot_backtest(cv, *, unique_id=None, models=None, ax=None, title=None):
     ax.set_xlabel("ds")
     ax.set_ylabel("y")
     ax.set_title(str(unique_id) if title is None else title)
-    ax.legend(loc="best")
+    _legend_outside(ax)
     return ax

@@ -28,6 +28,19 @@ def _training_frame(history):
     return frame, getattr(history, "best_epoch_", None)
 
 
+def _log_scale(ax):
+    """A log y axis labelled with plain numbers (0.7, 1, 0.002), not superscripts too small to read."""
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLog(LogFormatter):
+        def _num_to_string(self, x, vmin, vmax):
+            return f"{x:g}"
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(PlainLog())
+    ax.yaxis.set_minor_formatter(PlainLog(labelOnlyBase=False))
+
+
 def plot_history(history, *, ax=None, title=None):
     """Plot training (and validation) loss per epoch, and the learning rate on a twin axis.
 
@@ -71,7 +84,7 @@ def plot_history(history, *, ax=None, title=None):
         best = epoch[np.nanargmin(val)] if best is None else best
         handles.append(ax.axvline(best, color=_CUTOFF_COLOR, ls=":", lw=1, label=f"best epoch ({best:g})"))
     if losses.size and (losses > 0).all():
-        ax.set_yscale("log")
+        _log_scale(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     from matplotlib.ticker import MaxNLocator
@@ -84,7 +97,7 @@ def plot_history(history, *, ax=None, title=None):
         handles.append(_line(twin, epoch, lr, color="C2", lw=1, ls="--", label="learning rate"))
         finite = lr[np.isfinite(lr)]
         if (finite > 0).all():
-            twin.set_yscale("log")
+            _log_scale(twin)
         twin.set_ylabel("learning rate")
     ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="best")
     if title:
