@@ -2,6 +2,7 @@
 
 from .base import BaseForecaster, NotFittedError, registered
 from .baselines import Drift, Mean, Naive, Naive2, SeasonalNaive, SeasonalWindowAverage, WindowAverage
+from .combination import Combination
 from .rnn import RNNForecaster
 from .stats import ARIMA, ETS, Theta
 
@@ -14,6 +15,7 @@ def forecaster_classes() -> dict:
 __all__ = [
     "ARIMA",
     "BaseForecaster",
+    "Combination",
     "Drift",
     "ETS",
     "Mean",

@@ -115,7 +115,7 @@ class BaseForecaster:
 
     Subclasses define ``__init__`` (storing every argument as an attribute of the same
     name), ``_fit(panel)`` and ``_predict(panel, h, positions) -> (n_series, h) array``, and
-    may override ``_default_h``, ``_save_state``, ``_load_state`` and ``_test_params``.
+    may override ``_default_h``, ``_save_state``, ``_load_state``, ``_params_to_save`` and ``_test_params``.
 
     ``positions`` tells ``_predict`` which fitted series ``panel`` holds (an int array into
     the fitted panel's series), or is None when ``panel`` is new history given to
@@ -388,6 +388,10 @@ class BaseForecaster:
     def _load_state(self, header: dict, arrays: dict) -> None:
         """Restore what :meth:`_save_state` returned; override in subclasses."""
 
+    def _params_to_save(self) -> dict:
+        """The parameters as a model file stores them (JSON values); ``_from_saved`` reads them back."""
+        return self.get_params()
+
     def save(self, path):
         """Save the fitted model to one file (weights as npy arrays, JSON header; no pickle).
 
@@ -405,7 +409,7 @@ class BaseForecaster:
         from ..io import write_model_file
 
         self.check_is_fitted()
-        params = self.get_params()
+        params = self._params_to_save()
         try:
             json.dumps(params, allow_nan=False)
         except (TypeError, ValueError) as exc:
