@@ -317,7 +317,7 @@ class Combination(BaseForecaster):
         return {"members": states, "fitted_with_X": bool(self.fitted_with_X_)}, arrays
 
     @classmethod
-    def _from_saved(cls, header, arrays):
+    def _from_saved(cls, header, arrays, max_bytes=None):
         params = dict(header["params"])
         specs = params.pop("models", None)
         state = header.get("state")
@@ -325,7 +325,7 @@ class Combination(BaseForecaster):
         if not isinstance(specs, list) or not specs or not isinstance(states, list) or len(states) != len(specs):
             raise ValueError("the file's Combination header must list its members (params 'models' and state "
                              "'members', one entry each)")  # fmt: skip
-        members = [_load_member(i, spec, member_state, header["panel"], arrays)
+        members = [_load_member(i, spec, member_state, header["panel"], arrays, max_bytes)
                    for i, (spec, member_state) in enumerate(zip(specs, states))]  # fmt: skip
         try:
             model = cls(models=[_clone(m) for m in members], **params)
@@ -340,7 +340,7 @@ class Combination(BaseForecaster):
         return model
 
 
-def _load_member(i, spec, state, panel_header, arrays):
+def _load_member(i, spec, state, panel_header, arrays, max_bytes=None):
     """Member ``i`` of a saved Combination, rebuilt by its own class from its entries and ``member<i>.`` arrays."""
     if not isinstance(spec, dict) or not isinstance(spec.get("params"), dict) or not isinstance(state, dict):
         raise ValueError(f"member {i} of the file's Combination is {spec!r}; expected {{'class': ..., 'params': {{}}}}")
@@ -353,4 +353,4 @@ def _load_member(i, spec, state, panel_header, arrays):
     own = {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
     own.update({key: arrays[key] for key in ("panel.values", "panel.indptr")})
     sub_header = {"class": name, "params": spec["params"], "panel": panel_header, "state": state}
-    return classes[name]._from_saved(sub_header, own)
+    return classes[name]._from_saved(sub_header, own, max_bytes)
