@@ -10,24 +10,28 @@ it: :mod:`.params` (checks), :mod:`.training`, :mod:`.prediction`, :mod:`.covari
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..._threads import single_blas_thread
 from ...data.samples import csr_prefix
-from ...data.seasons import default_window, infer_seasons
+from ...data.seasons import default_window
 from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
 from .file_checks import check_saved_state
+from .fit_setup import check_lengths, fit_log_and_seasons
 from .magnitude import check_model_range
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
-from .prediction import forecast_member, point_of_quantiles, predict_members, quantile_columns
-from .training import min_train_length, train_members, validation_set
+from .prediction import (
+    forecast_member,
+    point_of_quantiles,
+    predict_members,
+    quantile_columns,
+)
+from .training import train_members, validation_set
 
 __all__ = ["RNNForecaster"]
 
@@ -46,7 +50,7 @@ class RNNForecaster(BaseForecaster):
     window (level of its last season, seasonal-naive error as the unit) rather than by
     whole-series statistics; the network forecasting the correction to a seasonal-naive
     forecast, whose season (a day or a week, for hourly data) each series' history picks; a
-    window of at least two horizons, four seasons and the longest season; a cosine
+    window of at least two horizons and the longest season; a cosine
     learning-rate decay over a fixed budget of sampled windows. Together they took the
     validation OWA of a global LSTM from about 0.77 (whole-series scaling, no baseline) to
     0.44; ``n_ensemble`` adds a median over networks. Scored once on the M4 Hourly test
@@ -82,11 +86,10 @@ class RNNForecaster(BaseForecaster):
     init : {"orthogonal", "torch"}, default "orthogonal"
     window : int, list of int, or None, default None
         Input steps per training sample (and history fed at prediction in "windows"
-        training). None: :func:`default_window`, ``max(2 * horizon, 4 * m, max(seasons), 16)``
-        with m the main season (168 for M4 Hourly: a week of hours): four seasons let the
-        window statistics and the network see the pattern repeat, and a whole week the
-        weekly one. A list gives the members of an ensemble (``n_ensemble``) their windows
-        in turn.
+        training). None: :func:`default_window`, ``max(2 * horizon, max(seasons), 16)``
+        (168 for M4 Hourly: a week of hours; 36 for monthly data with horizon 18; 52 for
+        weekly). A list gives the members of an ensemble (``n_ensemble``) their windows in
+        turn.
     season_length : int, list of int, or None, default None
         Season length m, used by the window rule, the ``"window"`` scaler and the
         seasonal-naive baseline; 1 means no season. A list gives several, the main one
@@ -114,20 +117,29 @@ class RNNForecaster(BaseForecaster):
         the forecasts. "auto": when every value given to ``fit`` is positive. Errors then
         become relative, as sMAPE and MASE measure them, and multiplicative seasons
         additive. Fitted value: ``log_``.
-    baseline : {"seasonal_naive", "naive", None}, default "seasonal_naive"
+    baseline : {"auto", "naive", "seasonal_naive", "naive2", "seasonal_average", "drift", None}, default "auto"
         The network forecasts the departure from this forecast (made in the scaled space at
         the same step) instead of the values themselves: an untrained network is then as
-        good as seasonal naive, a hard benchmark on hourly data, and training learns the
-        correction. With several season lengths each window repeats the season whose lag
+        good as the baseline and training learns the correction. "auto" (fitted value
+        ``baseline_``): "seasonal_naive" when several seasons are modelled (sub-daily data
+        with a week of history), else "naive" (:func:`.model_space.resolve_baseline` has
+        the evidence: on the validation periods of four seasonal benchmark sets, monthly,
+        quarterly and weekly, "naive" beat the others; the network learns a noisy season
+        better from the raw window than from a repeated one). "seasonal_naive" repeats the
+        last season; with several season lengths each window repeats the season whose lag
         differences have been smallest over its series' history up to the window's end (on
-        M4 Hourly's validation split this rule alone, without a network, scores OWA 0.50
-        against seasonal naive's 0.63); every sample then also reads the
-        ``max(season_length)`` values before its window. The main season must fit in the window (else m = 1 is used
-        for the window statistics and baseline, with a warning).
-        The default suits many series of a clearly seasonal kind (M4 Hourly). For a long
-        horizon over a weakly seasonal series prefer "naive": on ETTh1's validation period
-        (oil temperature, horizon 96 = four days) a GRU scored MSE 0.094 with "naive"
-        against 0.141 with "seasonal_naive" (experiments/ett_results.csv).
+        M4 Hourly's validation split this rule alone scores OWA 0.50 against seasonal
+        naive's 0.63), and every sample also reads the ``max(season_length)`` values before
+        its window. "naive2" (M4's Naive2): every series whose season passes M4's 90%
+        autocorrelation test is seasonally adjusted (classical decomposition, on the log
+        scale when ``log_``) before the network sees it, naive on what remains, the season
+        added back to the forecasts; near exact on clean seasons, but behind "naive" on
+        noisy business data. "seasonal_average": seasonal naive over the average of the
+        window's seasons, re-levelled to the last one. "drift": naive plus half the window's
+        mean slope per step (Theta's trend line). The last two need ``strategy="direct"``.
+        The main season must fit in the window (else m = 1 is used for the window
+        statistics and baseline, with a warning). On ETTh1's validation period (horizon 96
+        hours) a GRU scored MSE 0.094 with "naive" against 0.141 with "seasonal_naive".
     difference : int, default 0
         Order of ordinary differencing (0, 1 or 2), undone on output.
     seasonal_difference : int, optional
@@ -269,6 +281,8 @@ class RNNForecaster(BaseForecaster):
         Main season length used (given or inferred).
     seasons_ : tuple of int
         Every season length used.
+    baseline_ : str or None
+        The baseline in use (``baseline`` with "auto" resolved from ``seasons_``).
     log_ : bool
         Whether the data were modelled on the log scale.
     history_ : pandas.DataFrame
@@ -463,12 +477,12 @@ class RNNForecaster(BaseForecaster):
     # -------------------------------------------------------------------- fit
     def _fit(self, panel, X=None):
         cell = check_params(self)
-        self._fit_log_and_seasons(panel)
+        fit_log_and_seasons(self, panel)
         windows = self._member_windows(self.seasons_)
         dvals, dptr, _ = self._diff(panel.values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
-        self._check_lengths(panel, windows, train_len)
+        check_lengths(self, panel, windows, train_len)
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
         check_model_range(self, panel, dvals, dptr, stats)
@@ -486,55 +500,6 @@ class RNNForecaster(BaseForecaster):
         self.scaler_stats_ = stats
         self.n_series_ = panel.n_series
         return self
-
-    def _fit_log_and_seasons(self, panel):
-        """Set ``log_``, ``seasons_`` and ``season_length_`` from the parameters and the data."""
-        if self.log is True and np.any(panel.values <= 0):
-            raise ValueError(
-                f"log=True needs positive data, but the minimum value is {float(panel.values.min())!r}; "
-                "use log='auto' or log=False"
-            )
-        self.log_ = bool(self.log is True or (self.log == "auto" and np.all(panel.values > 0)))
-        if self.season_length is None:
-            self.seasons_ = tuple(int(m) for m in infer_seasons(panel))
-        elif isinstance(self.season_length, (list, tuple)):
-            self.seasons_ = tuple(int(m) for m in self.season_length)
-        else:
-            self.seasons_ = (int(self.season_length),)
-        self.season_length_ = self.seasons_[0]
-        windows = self._member_windows(self.seasons_)
-        if self.season_length_ > min(windows) and (self.scaler == "window" or str(window_baseline(self)).startswith("seasonal")):
-            warnings.warn(
-                f"season_length={self.season_length_} is longer than window={min(windows)}: the window statistics "
-                "and the seasonal-naive baseline of that window use m=1 (naive); give a longer window or a "
-                "season_length",
-                UserWarning,
-                stacklevel=5,
-            )
-
-    def _check_lengths(self, panel, windows, train_len):
-        """Error when no series is long enough to train on; warn naming those left out."""
-        val = int(self.val_size or 0)
-        out = self._out_size
-        need = min(w + self._history(w) for w in windows) + out
-        parts = ("history + " if need > min(windows) + out else "") + "window + " + ("horizon" if out > 1 else "1")
-        if self.short_series == "pad" and self.training == "windows" and min_train_length(self) < need:
-            need, parts = min_train_length(self), ("horizon" if out > 1 else "1") + " + 2 (short_series='pad')"
-        short = np.flatnonzero(train_len < need)
-        if short.size == panel.n_series:
-            raise ValueError(
-                f"every series is too short: training needs {parts} = {need} values "
-                f"per series (after differencing{' and holding out val_size' if val else ''}); the longest has "
-                f"{int(train_len.max())}"
-            )
-        if short.size:
-            names = [panel.ids[i] for i in short[:10]]
-            warnings.warn(
-                f"{short.size} series shorter than {parts.replace('horizon', str(out))} = {need} training values are "
-                f"left out of training: {names}{' ...' if short.size > 10 else ''}",
-                UserWarning,
-                stacklevel=5,
-            )
 
     # ---------------------------------------------------------------- predict
     def _forecast_member(self, model, window, histories, h, covs=None, series=None):
