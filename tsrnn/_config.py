@@ -85,6 +85,16 @@ BATCH_CHUNK: int = _env_int("TSRNN_BATCH_CHUNK", 16, 1)
 FAST_ACTIVATIONS_FLOAT32: bool = _env_flag("TSRNN_FAST_ACTIVATIONS", True)
 FAST_ACTIVATIONS_FLOAT64: bool = _env_flag("TSRNN_FAST_ACTIVATIONS_FLOAT64", True)
 
+#: Train through the fused per-batch path (tsrnn.data.fused_gather, tsrnn.nn.fused_step); TSRNN_UNFUSED=1, or
+#: setting this to False at run time (experiments/bench_fit.py), takes the NumPy path they replace, for comparison.
+FUSED_TRAINING: bool = not _env_flag("TSRNN_UNFUSED", False)
+
+
+def fused_training() -> bool:
+    """Whether training takes the fused path: :data:`FUSED_TRAINING`, read at every call."""
+    return FUSED_TRAINING
+
+
 #: Options for serial kernels (``numba.njit(**JIT)``).
 JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}
 #: Options for kernels with a ``prange`` loop.
