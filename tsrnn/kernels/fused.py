@@ -77,33 +77,32 @@ def loss_grad(kind, pred, target, weight, weighted, delta, total, share, dpred, 
     bad_pred = 0
     bad_target = 0
     bad_weight = 0
-    for i in range(n):
-        if not math.isfinite(pred[i]):
-            bad_pred += 1
-        if weighted:
-            w = weight[i]
-            if not (math.isfinite(w) and w >= 0):
-                bad_weight += 1
-            elif w > 0 and not math.isfinite(target[i]):
-                bad_target += 1
-        elif not math.isfinite(target[i]):
-            bad_target += 1
-    if bad_pred or bad_target or bad_weight:
-        return bad_pred, bad_target, bad_weight
     s = as_type_of(share, dpred)
+    # One pass: the checks ride along, and the outputs are thrown away when one fails.
     for i in range(n):
         p = np.float64(pred[i])
+        if not math.isfinite(p):
+            bad_pred += 1
         if weighted:
             w = np.float64(weight[i])
-            y = np.float64(target[i]) if w > 0 else 0.0
+            if not (math.isfinite(w) and w >= 0):
+                bad_weight += 1
+            y = 0.0
+            if w > 0:
+                y = np.float64(target[i])
+                if not math.isfinite(y):
+                    bad_target += 1
             loss, dl = _elementwise(kind, p - y, delta)
             elem[i] = w * loss
             dpred[i] = as_type_of((w * dl) / total, dpred) * s
         else:
-            loss, dl = _elementwise(kind, p - np.float64(target[i]), delta)
+            y = np.float64(target[i])
+            if not math.isfinite(y):
+                bad_target += 1
+            loss, dl = _elementwise(kind, p - y, delta)
             elem[i] = loss
             dpred[i] = as_type_of(dl / total, dpred) * s
-    return 0, 0, 0
+    return bad_pred, bad_target, bad_weight
 
 
 @njit(**_JIT)

@@ -113,10 +113,10 @@ class FusedStep:
                 raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
         bad_pred, bad_target, bad_weight = loss_grad(self.kind, pred.reshape(-1), yf, wf, w is not None, self.delta,
                                                      total, 1.0, dpred.reshape(-1), elem.reshape(-1))  # fmt: skip
-        if bad_pred:
-            raise _diverged(pred)
         if bad_weight:
             raise ValueError("weight must be finite and nonnegative (it holds NaN, inf or negative values)")
+        if bad_pred:
+            raise _diverged(pred)
         if bad_target:
             raise ValueError(f"target holds {bad_target} NaN/inf value(s)" + (" with nonzero weight" if w is not None
                              else "") + "; give them zero weight to mask them")  # fmt: skip
