@@ -34,6 +34,10 @@ TSRNN_FAST_ACTIVATIONS_FLOAT64 : {"1", "0"}, default "1"
     exact limits, NaN propagated; the float64 kernels still match the NumPy reference to
     1e-10. "0" selects libm (``math.tanh``, ``math.exp``) for bit-level agreement with
     earlier releases. float64 on the GPU always uses the exact functions.
+TSRNN_UNFUSED : {"0", "1"}, default "0"
+    Train through the NumPy per-batch path (window gather, head, loss) instead of the fused
+    one (:mod:`tsrnn.data.fused_gather`, :mod:`tsrnn.nn.fused_step`), for comparison: the
+    results are the same, bit for bit, except with ``target_steps="last"`` (to rounding).
 """
 
 from __future__ import annotations
