@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import tsrnn._config as config  # noqa: E402
-from tsrnn.datasets import make_trend_seasonal  # noqa: E402
-from tsrnn.forecasters import RNNForecaster  # noqa: E402
+import tsrnn._config as config
+from tsrnn.datasets import make_trend_seasonal
+from tsrnn.forecasters import RNNForecaster
 
 
 def data(n_series, length):
@@ -110,12 +110,12 @@ def main(argv=None):
     text = "\n".join([
         "## Fused training step: windows per second of a default fit (`python experiments/bench_fit.py`)",
         "",
-        f"Made on {today} ({machine}). Default `RNNForecaster(horizon={args.horizon})` (hidden 64, window 168, "
+        (f"Made on {today} ({machine}). Default `RNNForecaster(horizon={args.horizon})` (hidden 64, window 168, "
         f"batch 64, float32, seasonal-naive baseline with seasons 24 and 168), {args.series} synthetic hourly series "
         f"of {args.length} values, {args.windows:,} windows per epoch, {args.epochs} epoch(s); median of "
         f"{args.repeats} alternating runs of each path in one process (training seconds from the fit's history). "
         "'before': the NumPy path (`TSRNN_UNFUSED=1`); 'after': the fused path. 'max rel. diff.': the two fits' "
-        "forecasts compared: their largest relative difference (0: bit-identical).",
+        "forecasts compared: their largest relative difference (0: bit-identical)."),
         "",
         "| cell | target_steps | before (windows/s) | after (windows/s) | ratio | forecasts' max rel. diff. |",
         "|---|---|---|---|---|---|",

@@ -56,9 +56,10 @@ def _batches(dtype, weights, B=16, T=20, O=5, n=3, seed=1):
     return out
 
 
-def _train(cell, dtype, loss, batches, last_step=False):
+def _train(cell, dtype, loss, batches, last_step=False, dropout=0.0):
     """Losses, gradients of the last step and weights after every step of a trainer fed ``batches``."""
-    model = RecurrentRegressor(cell, 1, 8, batches[0][1].shape[2], num_layers=2, dtype=dtype, seed=3)
+    model = RecurrentRegressor(cell, 1, 8, batches[0][1].shape[2], num_layers=2, dtype=dtype, seed=3, dropout=dropout)
+    model.train()
     trainer = TBPTTTrainer(model, loss, Adam(model.parameters(), lr=1e-2), clip_norm=1.0)
     trainer._batches_checked = True
     trainer._last_step = last_step
@@ -78,6 +79,18 @@ def test_fused_step_is_bit_identical(cell, dtype, loss, weights, unfused):
         want_v, want_g, want_w, was_fused = _train(cell, dtype, LOSSES[loss], batches)
     assert fused and not was_fused
     assert got_v == want_v
+    for a, b in zip(got_g, want_g):
+        np.testing.assert_array_equal(a, b)
+    for name in want_w:
+        np.testing.assert_array_equal(got_w[name], want_w[name], err_msg=name)
+
+
+def test_fused_step_with_dropout_is_bit_identical(unfused):
+    batches = _batches(np.float32, None)
+    got_v, got_g, got_w, fused = _train("lstm", np.float32, MSELoss(), batches, dropout=0.3)
+    with unfused:
+        want_v, want_g, want_w, _ = _train("lstm", np.float32, MSELoss(), batches, dropout=0.3)
+    assert fused and got_v == want_v
     for a, b in zip(got_g, want_g):
         np.testing.assert_array_equal(a, b)
     for name in want_w:
@@ -211,8 +224,8 @@ def test_forecaster_fit_unchanged(target_steps, unfused):
     from tsrnn.forecasters import RNNForecaster
 
     y = make_sine(n=240, n_series=3, random_state=0)
-    params = dict(hidden_size=8, horizon=6, epochs=2, windows_per_epoch=120, batch_size=32, random_state=0,
-                  target_steps=target_steps)  # fmt: skip
+    params = {"hidden_size": 8, "horizon": 6, "epochs": 2, "windows_per_epoch": 120, "batch_size": 32,
+              "random_state": 0, "target_steps": target_steps}  # fmt: skip
     got = RNNForecaster(**params).fit(y)
     with unfused:
         want = RNNForecaster(**params).fit(y)

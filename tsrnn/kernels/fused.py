@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from numba import njit
 
 from .._config import JIT
@@ -24,7 +23,7 @@ from .activations import as_type_of
 # Never fastmath: these kernels must round exactly as the NumPy expressions they replace.
 _JIT = dict(JIT, fastmath=False)
 
-__all__ = ["MSE", "MAE", "HUBER", "loss_grad", "gather_windows"]
+__all__ = ["HUBER", "MAE", "MSE", "gather_windows", "loss_grad"]
 
 #: Loss codes of :func:`loss_grad`.
 MSE, MAE, HUBER = 0, 1, 2
@@ -69,14 +68,16 @@ def loss_grad(kind, pred, target, weight, weighted, delta, total, share, dpred, 
 
     Returns
     -------
-    bad_pred, bad_target, bad_weight : int
-        Counts of non-finite predictions, of non-finite targets that count, and of
-        non-finite or negative weights; the outputs are meaningful only when all are 0.
+    bad_pred, bad_target, bad_weight, bad_grad : int
+        Counts of non-finite predictions, of non-finite targets that count, of non-finite
+        or negative weights, and of gradients that overflow pred's dtype; the outputs are
+        meaningful only when all are 0.
     """
     n = pred.shape[0]
     bad_pred = 0
     bad_target = 0
     bad_weight = 0
+    bad_grad = 0
     s = as_type_of(share, dpred)
     # One pass: the checks ride along, and the outputs are thrown away when one fails.
     for i in range(n):
@@ -95,6 +96,8 @@ def loss_grad(kind, pred, target, weight, weighted, delta, total, share, dpred, 
             loss, dl = _elementwise(kind, p - y, delta)
             elem[i] = w * loss
             dpred[i] = as_type_of((w * dl) / total, dpred) * s
+            if not math.isfinite(dpred[i]):
+                bad_grad += 1
         else:
             y = np.float64(target[i])
             if not math.isfinite(y):
@@ -102,7 +105,9 @@ def loss_grad(kind, pred, target, weight, weighted, delta, total, share, dpred, 
             loss, dl = _elementwise(kind, p - y, delta)
             elem[i] = loss
             dpred[i] = as_type_of(dl / total, dpred) * s
-    return bad_pred, bad_target, bad_weight
+            if not math.isfinite(dpred[i]):
+                bad_grad += 1
+    return bad_pred, bad_target, bad_weight, bad_grad
 
 
 @njit(**_JIT)

@@ -93,7 +93,7 @@ class FusedStep:
                 value, dh = self._head_last(h, y, weight)
             else:
                 value, dh = self._head_all(h, y, weight)
-            model.rnn.backward(dh)
+            model.rnn.backward(dh, _checked=True)
         return 0.0 + value * (total_mass / total_mass)
 
     def _loss(self, pred, y, w):
@@ -111,8 +111,9 @@ class FusedStep:
             wf, total = np.ascontiguousarray(w).reshape(-1), float(np.sum(w64))
             if not total > 0:
                 raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
-        bad_pred, bad_target, bad_weight = loss_grad(self.kind, pred.reshape(-1), yf, wf, w is not None, self.delta,
-                                                     total, 1.0, dpred.reshape(-1), elem.reshape(-1))  # fmt: skip
+        bad_pred, bad_target, bad_weight, bad_grad = loss_grad(
+            self.kind, pred.reshape(-1), yf, wf, w is not None, self.delta, total, 1.0, dpred.reshape(-1), elem.reshape(-1)
+        )
         if bad_weight:
             raise ValueError("weight must be finite and nonnegative (it holds NaN, inf or negative values)")
         if bad_pred:
@@ -120,6 +121,8 @@ class FusedStep:
         if bad_target:
             raise ValueError(f"target holds {bad_target} NaN/inf value(s)" + (" with nonzero weight" if w is not None
                              else "") + "; give them zero weight to mask them")  # fmt: skip
+        if bad_grad:  # as the head's backward refuses it on the NumPy path
+            raise ValueError("dy contains NaN or inf")
         return float(np.sum(elem)) / total, dpred
 
     def _head_all(self, h, y, weight):
