@@ -236,3 +236,30 @@ def test_forecaster_fit_unchanged(target_steps, unfused):
     else:  # float32 training: the last-step sums round differently, far below the forecasts' scale
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(got.history_["train_loss"], want.history_["train_loss"], rtol=1e-4)
+
+
+def test_batches_and_step_buffers_are_reused():
+    sampler = _sampler("seasonal_naive", (6, 24))
+    epoch, _ = window_batches(sampler, np.random.default_rng(0), 16, 64, np.float32, reuse=True)
+    batches = [(x, y) for x, y, _ in epoch()]
+    assert all(np.shares_memory(x, batches[0][0]) and np.shares_memory(y, batches[0][1]) for x, y in batches)
+    model = RecurrentRegressor("gru", 1, 4, 7, seed=0)
+    trainer = TBPTTTrainer(model, "mse", Adam(model.parameters()))
+    trainer._batches_checked = True
+    seen = []
+    for x, y, w in epoch():
+        trainer.step(x, y, w)
+        seen.append({name: id(buf) for name, buf in trainer._fused._bufs.items()})
+    assert len(seen) == 4 and all(s == seen[0] for s in seen) and {"pred", "dpred", "elem", "dh"} <= set(seen[0])
+
+
+def test_unfused_environment_variable_selects_the_numpy_path():
+    import os
+    import subprocess
+    import sys
+
+    code = "import tsrnn._config as c; print(c.fused_training())"
+    for value, want in (("1", "False"), ("0", "True")):
+        env = {**os.environ, "TSRNN_UNFUSED": value}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        assert out.stdout.strip() == want
