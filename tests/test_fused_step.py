@@ -97,6 +97,18 @@ def test_fused_step_with_dropout_is_bit_identical(unfused):
         np.testing.assert_array_equal(got_w[name], want_w[name], err_msg=name)
 
 
+@pytest.mark.parametrize("kind", [np.int64, np.float64])
+def test_weights_of_another_dtype_give_the_same_step(kind, unfused):
+    batches = [(x, y, (w > 0.4).astype(kind) if kind is np.int64 else w.astype(np.float64))
+               for x, y, w in _batches(np.float32, "random", n=2)]  # fmt: skip
+    got = _train("gru", np.float32, MSELoss(), batches)
+    with unfused:
+        want = _train("gru", np.float32, MSELoss(), batches)
+    assert got[3] and got[0] == want[0]
+    for a, b in zip(got[1], want[1]):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("cell", CELLS)
 def test_last_step_head_agrees_to_rounding(cell, dtype, unfused):
@@ -153,6 +165,8 @@ def test_fused_step_refuses_what_the_loss_refuses():
     w[1, 2, 0] = -1.0
     with pytest.raises(ValueError, match="weight must be finite and nonnegative"):
         trainer.step(x, y, w)
+    with pytest.raises(ValueError, match="weight must be a real numeric array, got dtype bool"):
+        trainer.step(x, y, w > 0)
     with pytest.raises(ValueError, match="weight is zero everywhere"):
         trainer.step(x, y, np.zeros_like(y))
     model.head.params["weight"][...] = np.inf

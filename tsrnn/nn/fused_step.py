@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._threads import single_blas_thread
-from .losses import HuberLoss, MAELoss, MSELoss
+from .losses import HuberLoss, MAELoss, MSELoss, _as_float_array
 
 __all__ = ["FusedStep"]
 
@@ -108,6 +108,8 @@ class FusedStep:
         else:
             w64 = self._buf("w64", pred.shape, np.float64)
             np.copyto(w64, w)
+            if w.dtype not in (np.float32, np.float64):  # integer weights, exact in float64; bool refused as there
+                w = _as_float_array("weight", w).astype(np.float64)
             wf, total = np.ascontiguousarray(w).reshape(-1), float(np.sum(w64))
             if not total > 0:
                 raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
