@@ -3,6 +3,7 @@
     python experiments/frequencies.py baselines [--sets m1_yearly,m3_quarterly]   # sNaive, Naive2, ETS, Theta, ...
     python experiments/frequencies.py rnn NAME '{"cell": "gru"}' [--sets ...]      # one RNNForecaster setting
     python experiments/frequencies.py ensemble NAME RUN1 RUN2 ...                   # median of stored runs
+    python experiments/frequencies.py combination [NAME]                            # the documented ensemble
     python experiments/frequencies.py table                                         # RESULTS.md section
 
 Data: the training parts of eight benchmark sets in ../shared/datasets/validation (README
@@ -211,6 +212,30 @@ def rnn(label, params, names):
         run_model(name, label, RNNForecaster(**p), p, train, valid)
 
 
+def ensemble_members(name):
+    """The documented ensemble of issue 14 for one set: three default networks (LSTM seeds 0 and 1, GRU seed 0),
+    damped ETS and Theta, averaged with equal weights (tsrnn.Combination)."""
+    from tsrnn import ETS, RNNForecaster, Theta
+
+    horizon, m, freq = SETS[name]
+    rnn = {"horizon": horizon} if freq is not None else {"horizon": horizon, "season_length": m}
+    return [RNNForecaster(**rnn, random_state=0), RNNForecaster(**rnn, cell="gru", random_state=0),
+            RNNForecaster(**rnn, random_state=1),
+            ETS(trend="add", damped_trend=True, seasonal="mul" if m > 1 else None, season_length=m),
+            Theta(season_length=m)]  # fmt: skip
+
+
+def combination(label, names):
+    """Fit and score the documented ensemble (:func:`ensemble_members`) as one tsrnn.Combination."""
+    from tsrnn import Combination
+
+    for name in names:
+        train, valid = load_set(name)
+        model = Combination(ensemble_members(name), how="mean", alias="ensemble")
+        params = {"how": "mean", "members": ["LSTM seed 0", "GRU seed 0", "LSTM seed 1", "ETS damped", "Theta"]}
+        run_model(name, label, model, params, train, valid)
+
+
 def ensemble(label, runs, names):
     for name in names:
         paths = [PRED_DIR / f"{name}__{r}.npy" for r in runs]
@@ -223,7 +248,7 @@ def ensemble(label, runs, names):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["baselines", "rnn", "ensemble", "table", "summary"])
+    parser.add_argument("command", choices=["baselines", "rnn", "ensemble", "combination", "table", "summary"])
     parser.add_argument("args", nargs="*")
     parser.add_argument("--sets", default=",".join(SETS))
     a = parser.parse_args(argv)
@@ -238,6 +263,8 @@ def main(argv=None):
         rnn(label, params, names)
     elif a.command == "ensemble":
         ensemble(a.args[0], a.args[1:], names)
+    elif a.command == "combination":
+        combination(a.args[0] if a.args else "ensemble", names)
     elif a.command == "summary":
         text = summary()
         print(text)
@@ -250,26 +277,32 @@ def main(argv=None):
 
 SUMMARY_MODELS = [("snaive", "sNaive"), ("naive2", "Naive2"), ("ets_damped", "ETS (damped)"), ("theta", "Theta"),
                   ("ets_theta_mean", "ETS+Theta mean"), ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
-                  ("default", "RNN default"), ("base_naive", "RNN baseline='naive'")]  # fmt: skip
+                  ("default", "RNN default before"), ("default_v2", "RNN default"), ("ensemble", "ensemble")]  # fmt: skip
 
 
 def summary():
-    """One MASE table over the sets (latest row of each model), with the RNN's ratio to the better of ETS and Theta."""
+    """One MASE table over the sets (latest row of each model), with ratios to the better of ETS and Theta."""
     rows = pd.read_csv(RESULTS_CSV).drop_duplicates(["set", "model"], keep="last")
-    head = "| set (h, m) | " + " | ".join(label for _, label in SUMMARY_MODELS) + " | default / best(ETS, Theta) |"
+    head = ("| set (h, m) | " + " | ".join(label for _, label in SUMMARY_MODELS)
+            + " | default / best(ETS, Theta) | ensemble / best | fit s: default, ensemble |")  # fmt: skip
     lines = ["## Validation MASE across frequencies (`python experiments/frequencies.py summary`)", "",
              f"Validation periods only (the last h values of every training series); machine: {machine()}; "
-             f"{time.strftime('%Y-%m-%d')}. Fit seconds and sMAPE/OWA of every run: experiments/frequencies_results.csv.",
-             "", head, "|" + "---|" * (len(SUMMARY_MODELS) + 2)]  # fmt: skip
+             f"{time.strftime('%Y-%m-%d')}. Fit seconds and sMAPE/OWA of every run: experiments/frequencies_results.csv. "
+             "\"RNN default before\": the defaults before issue 14 (seasonal-naive baseline, window of four seasons); "
+             "\"RNN default\": `RNNForecaster(horizon=h)` now (seed 0); \"ensemble\": `python experiments/frequencies.py "
+             "combination`, tsrnn.Combination of LSTM seeds 0 and 1, GRU, damped ETS and Theta, equal weights.",
+             "", head, "|" + "---|" * (len(SUMMARY_MODELS) + 4)]  # fmt: skip
     for name, (h, m, _) in SETS.items():
         sub = rows[rows.set == name].set_index("model")
         if sub.empty:
             continue
         cells = [f"{sub.mase[k]:.3f}" if k in sub.index else "" for k, _ in SUMMARY_MODELS]
-        ratio = ""
-        if {"default", "ets_damped", "theta"} <= set(sub.index):
-            ratio = f"{sub.mase['default'] / min(sub.mase['ets_damped'], sub.mase['theta']):.3f}"
-        lines.append(f"| {name} ({h}, {m}) | " + " | ".join(cells) + f" | {ratio} |")
+        ratios = []
+        for k in ("default_v2", "ensemble"):
+            ok = {k, "ets_damped", "theta"} <= set(sub.index)
+            ratios.append(f"{sub.mase[k] / min(sub.mase['ets_damped'], sub.mase['theta']):.3f}" if ok else "")
+        fits = ", ".join(f"{sub.fit_s[k]:.0f}" if k in sub.index else "-" for k in ("default_v2", "ensemble"))
+        lines.append(f"| {name} ({h}, {m}) | " + " | ".join(cells) + f" | {' | '.join(ratios)} | {fits} |")
     return "\n".join(lines)
 
 

@@ -282,7 +282,10 @@ class RNNForecaster(BaseForecaster):
     seasons_ : tuple of int
         Every season length used.
     baseline_ : str or None
-        The baseline in use (``baseline`` with "auto" resolved from ``seasons_``).
+        The baseline in use (``baseline`` with "auto" resolved from ``seasons_`` and
+        ``train_windows_``).
+    train_windows_ : int
+        Training windows the data held (of the first member's ``window``).
     log_ : bool
         Whether the data were modelled on the log scale.
     history_ : pandas.DataFrame
@@ -477,11 +480,14 @@ class RNNForecaster(BaseForecaster):
     # -------------------------------------------------------------------- fit
     def _fit(self, panel, X=None):
         cell = check_params(self)
+        self.train_windows_ = 0
         fit_log_and_seasons(self, panel)
         windows = self._member_windows(self.seasons_)
         dvals, dptr, _ = self._diff(panel.values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
+        # Training windows of the first member's window (what baseline="auto" weighs, before any padding).
+        self.train_windows_ = int(np.maximum(train_len - windows[0] - self._out_size + 1, 0).sum())
         check_lengths(self, panel, windows, train_len)
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)

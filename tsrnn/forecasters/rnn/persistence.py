@@ -21,6 +21,7 @@ def save_state(fc):
     header = {"best_epoch": int(fc.best_epoch_), "n_series": int(fc.n_series_),
               "history_columns": list(fc.history_.columns), "seasons": [int(m) for m in fc.seasons_],
               "log": bool(fc.log_), "windows": [int(w) for w in fc.windows_],
+              "train_windows": int(getattr(fc, "train_windows_", 0)),
               "exog_names": fc.exog_names_, "calendar_names": list(fc.calendar_names_)}  # fmt: skip
     arrays = {}
     for i, model in enumerate(fc.models_):
@@ -41,6 +42,7 @@ def load_state(fc, header, arrays):
     fc.seasons_ = tuple(int(m) for m in header.get("seasons", [fc.season_length or 1]))
     fc.season_length_ = fc.seasons_[0]
     fc.log_ = bool(header.get("log", False))
+    fc.train_windows_ = int(header.get("train_windows", 0))
     fc.windows_ = [int(w) for w in header.get("windows", [fc.window])]
     fc.n_series_ = int(header["n_series"])
     fc.exog_names_ = header.get("exog_names") or None
