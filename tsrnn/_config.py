@@ -34,6 +34,10 @@ TSRNN_FAST_ACTIVATIONS_FLOAT64 : {"1", "0"}, default "1"
     exact limits, NaN propagated; the float64 kernels still match the NumPy reference to
     1e-10. "0" selects libm (``math.tanh``, ``math.exp``) for bit-level agreement with
     earlier releases. float64 on the GPU always uses the exact functions.
+TSRNN_UNFUSED : {"0", "1"}, default "0"
+    Train through the NumPy per-batch path (window gather, head, loss) instead of the fused
+    one (:mod:`tsrnn.data.fused_gather`, :mod:`tsrnn.nn.fused_step`), for comparison: the
+    results are the same, bit for bit, except with ``target_steps="last"`` (to rounding).
 """
 
 from __future__ import annotations
@@ -84,6 +88,16 @@ PARALLEL: bool = _env_flag("TSRNN_PARALLEL", True)
 BATCH_CHUNK: int = _env_int("TSRNN_BATCH_CHUNK", 16, 1)
 FAST_ACTIVATIONS_FLOAT32: bool = _env_flag("TSRNN_FAST_ACTIVATIONS", True)
 FAST_ACTIVATIONS_FLOAT64: bool = _env_flag("TSRNN_FAST_ACTIVATIONS_FLOAT64", True)
+
+#: Train through the fused per-batch path (tsrnn.data.fused_gather, tsrnn.nn.fused_step); TSRNN_UNFUSED=1, or
+#: setting this to False at run time (experiments/bench_fit.py), takes the NumPy path they replace, for comparison.
+FUSED_TRAINING: bool = not _env_flag("TSRNN_UNFUSED", False)
+
+
+def fused_training() -> bool:
+    """Whether training takes the fused path: :data:`FUSED_TRAINING`, read at every call."""
+    return FUSED_TRAINING
+
 
 #: Options for serial kernels (``numba.njit(**JIT)``).
 JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}

@@ -39,7 +39,18 @@ def warmup(cells=("lstm", "gru", "rnn"), dtypes=("float32",), recursive=False) -
             trainer = TBPTTTrainer(model, "mse", Adam(model.parameters()), clip_norm=1.0)
             x = np.zeros((2, 3, 1), dtype=dt)
             trainer.step(x, x)
+            _warm_gather(dt)
             if recursive:
                 model.forecast(x, 2)
             timings[(cell, dt.name)] = time.perf_counter() - t0
     return timings
+
+
+def _warm_gather(dtype):
+    """Compile the fused window gather of training batches (:mod:`tsrnn.data.fused_gather`) for ``dtype``."""
+    from .kernels.fused import gather_windows
+
+    spans = np.zeros((2, 4), dtype=dtype)
+    x, y = np.empty((2, 2, 1), dtype=dtype), np.empty((2, 2, 2), dtype=dtype)
+    ones = np.ones(2, dtype=dtype)
+    gather_windows(spans, ones, ones, True, 0, np.zeros((1, 2, 2), np.int64), np.zeros(2, np.int64), True, x, y)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fused_gather import FusedGather
+
 __all__ = [
     "csr_prefix",
     "pad_left",
@@ -99,7 +101,7 @@ def repeat_targets(batches, n_quantiles):
     return epoch
 
 
-def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=False):
+def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=False, reuse=False):
     """Epochs of batches of sampled windows.
 
     Parameters
@@ -113,6 +115,10 @@ def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=Fal
     dtype : numpy dtype
     embed : bool
         Append each window's series position as a last input column (for a series embedding).
+    reuse : bool
+        Write every batch into the same buffers where the sampler allows it
+        (:class:`tsrnn.data.fused_gather.FusedGather`): a batch is then valid until the next one
+        is drawn. For a consumer that uses each batch at once, as the training loop does.
 
     Returns
     -------
@@ -123,12 +129,13 @@ def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=Fal
     """
     n = len(sampler)
     per_epoch = n if windows_per_epoch is None else min(n, int(windows_per_epoch))
+    fused = FusedGather.for_sampler(sampler, dtype, batch_size) if reuse else None
 
     def epoch():
         order = rng.permutation(n)[:per_epoch]
         for b in range(0, order.size, batch_size):
             idx = order[b : b + batch_size]
-            x, y, w = sampler.gather(idx, dtype)
+            x, y, w = sampler.gather(idx, dtype) if fused is None else fused.gather(idx)
             if embed:
                 x = with_series_column(x, sampler.series[idx])
             yield x, y, w

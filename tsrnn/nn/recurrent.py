@@ -237,7 +237,7 @@ class _Recurrent(Module, _CudaPath):
         return g[f"weight_ih_l{k}"], g[f"weight_hh_l{k}"], g[f"bias_ih_l{k}"], g[f"bias_hh_l{k}"]
 
     # ------------------------------------------------------------------ backward
-    def backward(self, dout, dstate=None, return_dstate=False):
+    def backward(self, dout, dstate=None, return_dstate=False, _checked=False):
         """Backpropagate through the last :meth:`forward` call.
 
         Parameter gradients are *added* into :attr:`grads` (call :meth:`zero_grad` between
@@ -264,7 +264,8 @@ class _Recurrent(Module, _CudaPath):
         if self.device == "cuda":
             return self._backward_cuda(dout, dstate, return_dstate)
         T, B = self._cache[0]["x"].shape[:2]
-        dout = check_array(dout, "dout", (B, T, self.hidden_size), self.dtype, letters="BTH")
+        if not _checked:  # the fused training step passes its own, finite, (B, T, H) buffer
+            dout = check_array(dout, "dout", (B, T, self.hidden_size), self.dtype, letters="BTH")
         dh, dc = self._check_state(dstate, B, "dstate")
         d = np.ascontiguousarray(dout.transpose(1, 0, 2))
         dh0 = np.empty_like(dh)

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._config import fused_training
 from .._validation import check_array, check_positive_int
+from .fused_step import FusedStep
 from .losses import device_kind, get_loss
 from .optim import clip_grad_norm
 from .recurrent import _is_device_array
@@ -278,6 +280,13 @@ class TBPTTTrainer:
         State carried between calls in ``"stateful"`` mode (device arrays on the GPU).
     last_grad_norm : float
         Global gradient norm before clipping, at the last step.
+
+    On the CPU in ``"windows"`` mode with full BPTT and an MSE, MAE or Huber loss, :meth:`step`
+    computes the gradients with :class:`tsrnn.nn.fused_step.FusedStep` (bit-identical, on
+    reused buffers). Two private switches, set by RNNForecaster's training for the batches
+    of its own sampler: ``_batches_checked`` (the batches come from data checked once per fit,
+    so the fused step skips the per-batch input checks) and ``_last_step`` (only the last
+    step's targets carry weight: the head and loss run there only).
     """
 
     def __init__(self, model, loss, optimizer, mode="windows", k=None, clip_norm=None):
@@ -305,6 +314,17 @@ class TBPTTTrainer:
         self.steps = 0
         self.state = None
         self.last_grad_norm = float("nan")
+        self._batches_checked = False
+        self._last_step = False
+        self._fused = None
+
+    def _fused_step(self):
+        """The :class:`FusedStep` of this trainer, or None where it does not apply (or is switched off)."""
+        if not fused_training() or not FusedStep.covers(self.model, self.loss, self.mode, self.k):
+            return None
+        if self._fused is None or self._fused.last_step != self._last_step:
+            self._fused = FusedStep(self.model, self.loss, self._last_step)
+        return self._fused
 
     def reset_state(self) -> None:
         """Forget the carried state (start of new streams in ``"stateful"`` mode)."""
@@ -346,9 +366,16 @@ class TBPTTTrainer:
         float
             Mean loss of the batch (``"windows"``), or of the chunks walked (``"stateful"``).
         """
-        x, y, weight = _check_xy(self.model, x, y, weight)
+        fused = self._fused_step()
+        if fused is None or not self._batches_checked:
+            x, y, weight = _check_xy(self.model, x, y, weight)
         if _on_device(self.model):
             return self._step_device(x, y, weight)
+        if fused is not None:
+            self.model.zero_grad()
+            value = fused.gradients(x, y, weight)
+            self._update(value)
+            return value
         if self.mode == "windows":
             self.model.zero_grad()
             value, _ = tbptt_gradients(self.model, self.loss, x, y, self.k, None, weight)

@@ -123,7 +123,10 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
                                 season_length=fc._window_seasons(window), baseline=window_baseline(fc),
                                 covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
-                                            embed=bool(fc.series_embedding))  # fmt: skip
+                                            embed=bool(fc.series_embedding), reuse=True)  # fmt: skip
+        # The sampler's batches come from values checked in fit; with "last", only the last step's targets weigh.
+        trainer._batches_checked = True
+        trainer._last_step = fc.target_steps == "last"
     else:
         trainer = TBPTTTrainer(model, loss, opt, mode="stateful", k=fc.tbptt or window, clip_norm=fc.clip_norm)
         batches, n_batches = stream_batches(z, dptr, train_len, out, window, shuffle_rng, fc.batch_size,

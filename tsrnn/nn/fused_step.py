@@ -1,0 +1,162 @@
+"""One ``"windows"`` training step's gradients without the per-batch NumPy glue: the fused path of TBPTTTrainer.
+
+:func:`tsrnn.nn.tbptt.tbptt_gradients` (full BPTT over each window, on the CPU) runs the
+recurrent layers, then the head, the loss and their gradients through the public layer and
+loss API: each call checks its inputs, and the loss makes float64 copies and a dozen
+temporaries of the (B, T, O) output. :class:`FusedStep` computes the same gradients with
+
+- the head's products into buffers allocated once (``np.matmul(..., out=)``, the same BLAS
+  calls), without the per-call input checks;
+- the loss terms and the loss gradient in one numba loop
+  (:func:`tsrnn.kernels.fused.loss_grad`, the NumPy loss's arithmetic element for element;
+  it also finds the NaN/inf the NumPy loss refuses, with the same errors), into reused
+  buffers; the loss value is their NumPy sum, as before.
+
+With all steps trained (``target_steps="all"``) the gradients, the weights after the step
+and the loss are bit-identical to the NumPy path's. With ``last_step=True`` (the trainer is
+told so when only the last step's targets carry weight, ``target_steps="last"``) the head
+and the loss run at the last step only: the same terms, summed without the zeros of the
+masked steps, so the results agree to rounding (about 1e-16 relative in float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._threads import single_blas_thread
+from .losses import HuberLoss, MAELoss, MSELoss, _as_float_array
+
+__all__ = ["FusedStep"]
+
+_KINDS = {MSELoss: 0, MAELoss: 1, HuberLoss: 2}
+
+
+def _diverged(pred):
+    return FloatingPointError(
+        f"pred holds {int(np.count_nonzero(~np.isfinite(pred)))} NaN/inf value(s); the model has diverged"
+    )
+
+
+class FusedStep:
+    """The gradients of one batch of windows for a CPU :class:`~tsrnn.nn.RecurrentRegressor`, on reused buffers.
+
+    Parameters
+    ----------
+    model : RecurrentRegressor
+    loss : MSELoss, MAELoss or HuberLoss
+    last_step : bool
+        Only the last step's targets carry weight: head and loss at that step only.
+    """
+
+    def __init__(self, model, loss, last_step=False):
+        self.model = model
+        self.kind = _KINDS[type(loss)]
+        self.delta = float(getattr(loss, "delta", 1.0))
+        self.last_step = bool(last_step)
+        self._bufs = {}
+
+    @staticmethod
+    def covers(model, loss, mode, k) -> bool:
+        """Whether the fused step computes this trainer's gradients: CPU, windows, full BPTT, MSE/MAE/Huber."""
+        from .model import RecurrentRegressor
+
+        return (
+            type(model) is RecurrentRegressor
+            and model.device == "cpu"
+            and mode == "windows"
+            and k is None
+            and type(loss) in _KINDS
+        )
+
+    def _buf(self, name, shape, dtype):
+        buf = self._bufs.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._bufs[name] = np.empty(shape, dtype=dtype)
+        return buf
+
+    def gradients(self, x, y, weight):
+        """Add the batch's gradients into the model's (zeroed by the caller); returns the loss, as tbptt_gradients.
+
+        Parameters
+        ----------
+        x : (B, T, I) array
+        y : (B, T, O) array
+        weight : (B, T, O) array or None
+        """
+        total_mass = float(weight.sum()) if weight is not None else float(y.size)
+        if total_mass <= 0:
+            raise ValueError("weight is zero everywhere: there is no target to fit")
+        model = self.model
+        with single_blas_thread():
+            h, _ = model.rnn.forward(x, None)
+            if self.last_step and weight is not None:
+                value, dh = self._head_last(h, y, weight)
+            else:
+                value, dh = self._head_all(h, y, weight)
+            model.rnn.backward(dh, _checked=True)
+        return 0.0 + value * (total_mass / total_mass)
+
+    def _loss(self, pred, y, w):
+        """Loss value and gradient (a reused buffer of pred's shape) of the flat-viewable ``pred``."""
+        from ..kernels.fused import loss_grad
+
+        dpred = self._buf("dpred", pred.shape, pred.dtype)
+        elem = self._buf("elem", pred.shape, np.float64)
+        yf = np.ascontiguousarray(y).reshape(-1)
+        if w is None:
+            wf, total = yf, float(pred.size)
+        else:
+            w64 = self._buf("w64", pred.shape, np.float64)
+            np.copyto(w64, w)
+            if w.dtype not in (np.float32, np.float64):  # integer weights, exact in float64; bool refused as there
+                w = _as_float_array("weight", w).astype(np.float64)
+            wf, total = np.ascontiguousarray(w).reshape(-1), float(np.sum(w64))
+            if not total > 0:
+                raise ValueError("weight sums to 0: no element counts, the mean loss is undefined")
+        bad_pred, bad_target, bad_weight, bad_grad = loss_grad(
+            self.kind, pred.reshape(-1), yf, wf, w is not None, self.delta, total, 1.0, dpred.reshape(-1), elem.reshape(-1)
+        )
+        if bad_weight:
+            raise ValueError("weight must be finite and nonnegative (it holds NaN, inf or negative values)")
+        if bad_pred:
+            raise _diverged(pred)
+        if bad_target:
+            raise ValueError(f"target holds {bad_target} NaN/inf value(s)" + (" with nonzero weight" if w is not None
+                             else "") + "; give them zero weight to mask them")  # fmt: skip
+        if bad_grad:  # as the head's backward refuses it on the NumPy path
+            raise ValueError("dy contains NaN or inf")
+        return float(np.sum(elem)) / total, dpred
+
+    def _head_all(self, h, y, weight):
+        """Head forward, loss and head backward at every step; returns the loss and d loss / d h."""
+        head = self.model.head
+        W, b = head.params["weight"], head.params["bias"]
+        B, T, H = h.shape
+        h2 = h.reshape(-1, H)
+        pred = self._buf("pred", (B, T, W.shape[0]), h.dtype)
+        pred2 = pred.reshape(-1, W.shape[0])
+        np.matmul(h2, W.T, out=pred2)
+        pred2 += b
+        value, dpred = self._loss(pred, y, weight)
+        dy2 = dpred.reshape(-1, W.shape[0])
+        head.grads["weight"] += dy2.T @ h2
+        head.grads["bias"] += dy2.sum(axis=0)
+        dh = self._buf("dh", h.shape, h.dtype)
+        np.matmul(dy2, W, out=dh.reshape(-1, H))
+        return value, dh
+
+    def _head_last(self, h, y, weight):
+        """:meth:`_head_all` with the head and the loss at the last step only (the others' gradients are zero)."""
+        head = self.model.head
+        W, b = head.params["weight"], head.params["bias"]
+        h_last = np.ascontiguousarray(h[:, -1])
+        pred = self._buf("pred_last", (h.shape[0], W.shape[0]), h.dtype)
+        np.matmul(h_last, W.T, out=pred)
+        pred += b
+        value, dpred = self._loss(pred, y[:, -1], None if weight is None else weight[:, -1])
+        head.grads["weight"] += dpred.T @ h_last
+        head.grads["bias"] += dpred.sum(axis=0)
+        dh = self._buf("dh", h.shape, h.dtype)
+        dh[:, :-1] = 0
+        np.matmul(dpred, W, out=dh[:, -1])
+        return value, dh
