@@ -5,6 +5,7 @@ Shapes: B batch, T time, I input features, H hidden, G gates, L layers, O output
 
 from .covariate_model import CovariateRegressor
 from .device import resolve_device
+from .distributions import Distribution, NegativeBinomial, Normal, StudentT, get_distribution
 from .embedding import Embedding
 from .linear import Linear
 from .loop import TrainingLoop
@@ -38,6 +39,11 @@ __all__ = [
     "PinballLoss",
     "HorizonPinballLoss",
     "get_loss",
+    "Distribution",
+    "Normal",
+    "StudentT",
+    "NegativeBinomial",
+    "get_distribution",
     "Adam",
     "SGD",
     "clip_grad_norm",
