@@ -7,6 +7,7 @@ from .covariate_model import CovariateRegressor
 from .device import resolve_device
 from .distributions import Distribution, NegativeBinomial, Normal, StudentT, get_distribution
 from .embedding import Embedding
+from .horizon_distribution import HorizonDistributionLoss
 from .linear import Linear
 from .loop import TrainingLoop
 from .losses import (
@@ -44,6 +45,7 @@ __all__ = [
     "StudentT",
     "NegativeBinomial",
     "get_distribution",
+    "HorizonDistributionLoss",
     "Adam",
     "SGD",
     "clip_grad_norm",
