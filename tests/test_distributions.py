@@ -138,27 +138,46 @@ def test_gradient_matches_finite_differences(dist, weighted, rescaled):
         assert np.all(dpred[:, 1] == 0.0)
 
 
-def test_negative_binomial_gradient_near_the_poisson_and_at_large_counts():
-    # Near the Poisson (dispersion 1e-4 and below) float64 finite differences of lgamma(y + 1/a)
-    # carry errors ~1e-5, so the truth is mpmath's derivative at 50 digits; the direct form of the
-    # dispersion gradient kept only ~7 digits there (the near-Poisson form keeps ~12).
-    mp = pytest.importorskip("mpmath", reason="the 50-digit reference of this regime")
-    mp.mp.dps = 50
+def _mp_nll(name, raw, y, mp):
+    """The NLL at 50 digits from the density formulas (the reference's, in mpmath)."""
     floor = mp.mpf("1e-6")
+    sp = [mp.log(1 + mp.exp(x)) for x in raw]
+    if name == "normal":
+        loc, s = raw[0], sp[1] + floor
+        return ((y - loc) / s) ** 2 / 2 + mp.log(s) + mp.log(2 * mp.pi) / 2
+    if name == "student_t":
+        loc, s, nu = raw[0], sp[1] + floor, 2 + floor + sp[2]
+        return -(mp.loggamma((nu + 1) / 2) - mp.loggamma(nu / 2) - mp.log(nu * mp.pi) / 2 - mp.log(s)
+                 - (nu + 1) / 2 * mp.log(1 + ((y - loc) / s) ** 2 / nu))  # fmt: skip
+    m, a = sp[0] + floor, sp[1] + floor
+    r = 1 / a
+    return -(mp.loggamma(y + r) - mp.loggamma(r) - mp.loggamma(y + 1) - r * mp.log(1 + a * m)
+             + y * mp.log(a * m / (1 + a * m)))  # fmt: skip
 
-    def nll(x0, x1, y):
-        m, a = mp.log(1 + mp.exp(x0)) + floor, mp.log(1 + mp.exp(x1)) + floor
-        r = 1 / a
-        return -(mp.loggamma(y + r) - mp.loggamma(r) - mp.loggamma(y + 1) - r * mp.log(1 + a * m)
-                 + y * mp.log(a * m / (1 + a * m)))  # fmt: skip
 
-    raw = np.array([[3.0, -9.0], [0.5, -6.0], [7.0, 2.0], [-4.0, 1.0], [2.0, -4.6], [2.0, -4.7], [10.0, -13.0],
-                    [-10.0, -13.0], [3.0, -20.0]])  # fmt: skip
-    counts = np.array([4.0, 0.0, 900.0, 3.0, 5.0, 5.0, 3.0, 1.0, 7.0])
-    _, dpred = NegativeBinomial()(raw, counts)
-    want = [[float(mp.diff(lambda t, a=x1, b=y: nll(t, a, b), x0)), float(mp.diff(lambda t, a=x0, b=y: nll(a, t, b), x1))]
-            for (x0, x1), y in zip(raw.tolist(), counts.tolist())]  # fmt: skip
-    np.testing.assert_allclose(dpred * len(counts), want, rtol=1e-10, atol=0)
+# Regimes where float64 finite differences are too coarse to judge 1e-9: tiny and huge scales,
+# df near 2 and in the thousands (the digamma terms of d/ddf cancel to ~1/df^2), dispersions
+# near the Poisson (1e-4 and below: those of d/ddispersion cancel to O(y) from ~y/dispersion),
+# and a count of 900.
+MP_CASES = {
+    "normal": ([[0.3, 0.2], [-1.0, -9.0], [4.0, 30.0], [0.0, -3.0]], [1.1, -1.0 + 3e-4, -50.0, 2.0]),
+    "student_t": ([[0.3, 0.2, -0.5], [-1.0, -6.0, -9.0], [4.0, 1.0, 1e3], [0.0, 0.5, 80.0], [1.0, -1.0, 3e4],
+                   [0.5, 0.0, 7e5]], [1.1, -1.0 + 1e-2, -3.0, 9.0, 1.5, -40.0]),  # fmt: skip
+    "negative_binomial": ([[3.0, -9.0], [0.5, -6.0], [7.0, 2.0], [-4.0, 1.0], [2.0, -4.6], [2.0, -4.7],
+                           [10.0, -13.0], [-10.0, -13.0], [3.0, -20.0]],
+                          [4.0, 0.0, 900.0, 3.0, 5.0, 5.0, 3.0, 1.0, 7.0]),  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("dist", DISTS, ids=IDS)
+def test_gradient_to_ten_digits_against_mpmath(dist):
+    mp = pytest.importorskip("mpmath", reason="the 50-digit reference of these regimes")
+    mp.mp.dps = 50
+    raw, y = (np.array(v) for v in MP_CASES[dist.name])
+    _, dpred = dist(raw, y)
+    want = [[float(mp.diff(lambda t, k=k, r=r, b=b: _mp_nll(dist.name, r[:k] + [t] + r[k + 1 :], b, mp), r[k]))
+             for k in range(dist.n_params)] for r, b in zip(raw.tolist(), y.tolist())]  # fmt: skip
+    np.testing.assert_allclose(dpred * len(y), want, rtol=1e-10, atol=0)
 
 
 TORCH_CASES = {

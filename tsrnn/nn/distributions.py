@@ -79,6 +79,27 @@ def _log1p_product(a, b):
     return np.where(big, np.log(a) + np.log(b) + np.log1p(inv), np.log1p(ab))
 
 
+def _log1p_minus_ratio(u):
+    """``log1p(u) - u / (1 + u)`` for u >= 0; a series below 1e-2, where the two nearly cancel."""
+    series = u * u * (1 / 2 - u * (2 / 3 - u * (3 / 4 - u * (4 / 5 - u * (5 / 6 - u * (6 / 7 - u * 7 / 8))))))
+    return np.where(u < 1e-2, series, np.log1p(u) - u / (1.0 + u))
+
+
+def _digamma_gap(a):
+    """``digamma(a) - digamma(a + 1/2) + 1 / (2a)``, which is ~ -1/(8a^2): accurate for large a too.
+
+    Below a = 50 directly; above, from digamma's asymptotic series (``log x - 1/(2x) - 1/(12x^2)
+    + 1/(120x^4) - 1/(252x^6)``; relative error < 2e-13 at a = 50, checked with mpmath), where
+    the direct form would lose digits to the cancellation of terms ~ log(a).
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = special.digamma(a) - special.digamma(a + 0.5) + 0.5 / a
+        b = a + 0.5
+        tail = (-_log1p_minus_ratio(0.5 / a) - (1 / a**2 - 1 / b**2) / 12 + (1 / a**4 - 1 / b**4) / 120
+                - (1 / a**6 - 1 / b**6) / 252)  # fmt: skip
+    return np.where(a > 50.0, tail, direct)
+
+
 def _check_matching(name, value, shape):
     arr = _as_float_array(name, value).astype(np.float64, copy=False)
     try:
@@ -436,8 +457,7 @@ class StudentT(Distribution):
         # Written with t = z^2 / nu and (1 + 1/nu) so that no product nu * z^2 overflows.
         dmu = -(1.0 + 1.0 / nu) * z / (sigma * (1.0 + t))
         dsigma = (1.0 - z2) / (sigma * (1.0 + t))
-        dnu = 0.5 * (special.digamma(0.5 * nu) - special.digamma(0.5 * (nu + 1.0)) + 1.0 / nu + log1p_t
-                     - (1.0 + 1.0 / nu) * t / (1.0 + t))  # fmt: skip
+        dnu = 0.5 * (_digamma_gap(0.5 * nu) + log1p_t - (1.0 + 1.0 / nu) * t / (1.0 + t))
         return nll, (dmu, dsigma, dnu)
 
     def _quantile(self, params, q):
