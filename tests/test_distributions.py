@@ -159,14 +159,16 @@ def _mp_nll(name, raw, y, mp):
 # df near 2 and in the thousands (the digamma terms of d/ddf cancel to ~1/df^2), dispersions
 # near the Poisson (1e-4 and below: those of d/ddispersion cancel to O(y) from ~y/dispersion),
 # and a count of 900.
+# fmt: off
 MP_CASES = {
     "normal": ([[0.3, 0.2], [-1.0, -9.0], [4.0, 30.0], [0.0, -3.0]], [1.1, -1.0 + 3e-4, -50.0, 2.0]),
     "student_t": ([[0.3, 0.2, -0.5], [-1.0, -6.0, -9.0], [4.0, 1.0, 1e3], [0.0, 0.5, 80.0], [1.0, -1.0, 3e4],
-                   [0.5, 0.0, 7e5]], [1.1, -1.0 + 1e-2, -3.0, 9.0, 1.5, -40.0]),  # fmt: skip
+                   [0.5, 0.0, 7e5]], [1.1, -1.0 + 1e-2, -3.0, 9.0, 1.5, -40.0]),
     "negative_binomial": ([[3.0, -9.0], [0.5, -6.0], [7.0, 2.0], [-4.0, 1.0], [2.0, -4.6], [2.0, -4.7],
                            [10.0, -13.0], [-10.0, -13.0], [3.0, -20.0]],
-                          [4.0, 0.0, 900.0, 3.0, 5.0, 5.0, 3.0, 1.0, 7.0]),  # fmt: skip
+                          [4.0, 0.0, 900.0, 3.0, 5.0, 5.0, 3.0, 1.0, 7.0]),
 }
+# fmt: on
 
 
 @pytest.mark.parametrize("dist", DISTS, ids=IDS)
