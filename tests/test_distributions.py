@@ -417,6 +417,8 @@ def test_errors_speak_to_the_user():
         NegativeBinomial()(raw, -np.abs(y) - 1)
     with pytest.raises(ValueError, match="num_samples"):
         Normal().sample((0.0, 1.0), 0)
+    with pytest.raises(ValueError, match="beyond 1e18"):
+        NegativeBinomial().sample((1e19, 0.1), 3, rng=0)
     with pytest.raises(ValueError, match="floor"):
         Normal(floor=0.0)
     with pytest.raises(ValueError, match="not a known distribution"):

@@ -518,7 +518,11 @@ class NegativeBinomial(Distribution):
     def _sample(self, params, rng):
         m, a = params
         # Gamma-Poisson mixture, as GluonTS samples it: lambda ~ Gamma(r, a m), y ~ Poisson(lambda).
-        return rng.poisson(rng.gamma(1.0 / a, a * m)).astype(np.float64)
+        lam = rng.gamma(1.0 / a, a * m)
+        if np.any(lam > 1e18):  # numpy's Poisson sampler stops near 9e18
+            raise ValueError(f"NegativeBinomial.sample: a mean of up to {float(np.max(m)):.3g} (dispersion up to "
+                             f"{float(np.max(a)):.3g}) draws counts beyond 1e18, which cannot be sampled")  # fmt: skip
+        return rng.poisson(lam).astype(np.float64)
 
     def _variance(self, params):
         m, a = params
