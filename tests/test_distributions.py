@@ -138,6 +138,18 @@ def test_gradient_matches_finite_differences(dist, weighted, rescaled):
         assert np.all(dpred[:, 1] == 0.0)
 
 
+def test_negative_binomial_on_scaled_counts_is_the_continuous_extension():
+    # Counts divided by a scale are not integers: the lgamma formula still gives a smooth NLL
+    # (GluonTS's), and its gradient is that formula's.
+    dist = NegativeBinomial()
+    raw, counts = case(dist, seed=2)
+    y = counts / 3.7
+    value, dpred = dist(raw, y)
+    np.testing.assert_allclose(value, ref.distribution_loss(dist.name, raw, y), rtol=1e-12)
+    want = finite_diff(lambda r: ref.distribution_loss(dist.name, r, y), raw)
+    np.testing.assert_allclose(dpred, want, rtol=1e-6, atol=1e-9)
+
+
 def _mp_nll(name, raw, y, mp):
     """The NLL at 50 digits from the density formulas (the reference's, in mpmath)."""
     floor = mp.mpf("1e-6")
