@@ -15,6 +15,8 @@ Multi-layer helpers stack single layers the way ``torch.nn.LSTM(num_layers=L)`` 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -202,3 +204,56 @@ def stacked_backward(cell, dout, dstate, caches):
     else:
         dstate0 = np.stack(d0)
     return d, grads, dstate0
+
+
+# -------------------------------------------------------------- distribution heads
+# Each negative log-likelihood is minus the log of its density (probability) formula, written
+# out; the links map a head's raw outputs onto the parameters (tsrnn/nn/distributions.py).
+_lgamma = np.vectorize(math.lgamma, otypes=[float])
+
+
+def softplus(x):
+    return np.log(1.0 + np.exp(x))
+
+
+def normal_nll(y, loc, scale):
+    density = np.exp(-((y - loc) ** 2) / (2.0 * scale**2)) / (scale * np.sqrt(2.0 * np.pi))
+    return -np.log(density)
+
+
+def student_t_nll(y, loc, scale, df):
+    # Gamma((df+1)/2) / (Gamma(df/2) sqrt(df pi) scale) * (1 + ((y-loc)/scale)**2 / df) ** (-(df+1)/2)
+    log_const = _lgamma((df + 1.0) / 2.0) - _lgamma(df / 2.0) - 0.5 * np.log(df * np.pi) - np.log(scale)
+    return -(log_const - (df + 1.0) / 2.0 * np.log(1.0 + ((y - loc) / scale) ** 2 / df))
+
+
+def negative_binomial_nll(y, mean, dispersion):
+    # r = 1/alpha failures, success probability p = mean / (r + mean):
+    # P(y) = Gamma(y + r) / (Gamma(r) y!) (1 - p)**r p**y
+    r = 1.0 / dispersion
+    p = mean / (r + mean)
+    log_choose = _lgamma(y + r) - _lgamma(r) - _lgamma(y + 1.0)
+    return -(log_choose + r * np.log(1.0 - p) + y * np.log(p))
+
+
+def distribution_params(name, raw, floor=1e-6):
+    """Raw head outputs (..., P) -> parameters, by the links of tsrnn/nn/distributions.py."""
+    if name == "normal":
+        return raw[..., 0], softplus(raw[..., 1]) + floor
+    if name == "student_t":
+        return raw[..., 0], softplus(raw[..., 1]) + floor, 2.0 + floor + softplus(raw[..., 2])
+    return softplus(raw[..., 0]) + floor, softplus(raw[..., 1]) + floor
+
+
+def distribution_loss(name, raw, y, weight=None, loc=0.0, scale=1.0, floor=1e-6):
+    """Weighted mean NLL of ``y = loc + scale * z`` (negative binomial: mean times scale)."""
+    params = distribution_params(name, raw, floor)
+    if name == "normal":
+        nll = normal_nll(y, loc + scale * params[0], scale * params[1])
+    elif name == "student_t":
+        nll = student_t_nll(y, loc + scale * params[0], scale * params[1], params[2])
+    else:
+        nll = negative_binomial_nll(y, scale * params[0], params[1])
+    w = np.ones_like(nll) if weight is None else np.broadcast_to(weight, nll.shape)
+    nll = np.where(w > 0, nll, 0.0)
+    return float(np.sum(w * nll) / np.sum(w))

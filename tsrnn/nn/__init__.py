@@ -5,7 +5,9 @@ Shapes: B batch, T time, I input features, H hidden, G gates, L layers, O output
 
 from .covariate_model import CovariateRegressor
 from .device import resolve_device
+from .distributions import Distribution, NegativeBinomial, Normal, StudentT, get_distribution
 from .embedding import Embedding
+from .horizon_distribution import HorizonDistributionLoss
 from .linear import Linear
 from .loop import TrainingLoop
 from .losses import (
@@ -38,6 +40,12 @@ __all__ = [
     "PinballLoss",
     "HorizonPinballLoss",
     "get_loss",
+    "Distribution",
+    "Normal",
+    "StudentT",
+    "NegativeBinomial",
+    "get_distribution",
+    "HorizonDistributionLoss",
     "Adam",
     "SGD",
     "clip_grad_norm",
