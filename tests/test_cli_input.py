@@ -128,7 +128,7 @@ def test_a_five_row_series_blames_no_setting_the_user_never_chose(tmp_path, caps
     assert code == 2
     (line,) = [x for x in err if "error" in x]
     assert "every series is too short for LSTM: the longest has 5 values" in line
-    assert "window 48, the library's default for this data; --window sets it" in line
+    assert "window 16, the library's default for this data; --window sets it" in line
     assert "differenc" not in line and "D=" not in line
     code, err = run(["backtest", "--input", src, "--horizon", "3", "--models", "naive"], capsys)
     assert code == 2 and len(err) == 1
