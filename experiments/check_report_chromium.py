@@ -46,9 +46,8 @@ def check(report: Path, screenshot: Path) -> dict:
         facts = page.evaluate(
             """() => {
                 const imgs = Array.from(document.images);
-                const board = Array.from(document.querySelectorAll('h2'))
-                    .find(h => h.textContent === 'Leaderboard');
-                const table = board ? board.nextElementSibling : null;
+                // The leaderboard's table (a note on which way is better comes between it and its heading).
+                const table = document.querySelector('table.leaderboard');
                 return {
                     images: imgs.length,
                     widths: imgs.map(i => [i.naturalWidth, Math.round(i.getBoundingClientRect().width)]),
