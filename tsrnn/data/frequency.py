@@ -45,7 +45,21 @@ def _infer_offset(times):
             freq = pd.infer_freq(times)
         except (TypeError, ValueError):
             return None
-    return None if freq is None else to_offset(freq)
+    return None if freq is None else _canonical(to_offset(freq))
+
+
+def _canonical(offset):
+    """Quarter offsets with pandas' default anchor month: ``QS-OCT`` and ``QS-JAN`` mark the same dates, and
+    pandas 2 infers the first where pandas 3 infers the second (the same for QE, BQS, BQE)."""
+    month = getattr(offset, "startingMonth", None)
+    if month is None or not offset.rule_code.startswith(("Q", "BQ")):
+        return offset
+    # Starts anchor in January to March (QS-JAN, pandas' default), ends in October to December (QE-DEC).
+    first = 10 if offset.rule_code.startswith(("QE", "BQE")) else 1
+    canonical = (month - 1) % 3 + first
+    if canonical == month:
+        return offset
+    return type(offset)(n=offset.n, normalize=offset.normalize, startingMonth=canonical)
 
 
 def _guess_offset(times):
