@@ -20,13 +20,14 @@ import pandas as pd
 
 import tsrnn
 from tsrnn.backtest import backtest
-from tsrnn.forecasters import forecaster_classes
+from tsrnn.forecasters import Drift, Naive, forecaster_classes
 from tsrnn.io import ModelFileError
 
 TINY_RNN = dict(hidden_size=4, window=8, horizon=2, epochs=1, windows_per_epoch=32, batch_size=16, random_state=0)
 FUZZ_PARAMS = {"RNNForecaster": TINY_RNN, "SeasonalNaive": {"season_length": 4}, "WindowAverage": {"window": 3},
                "SeasonalWindowAverage": {"season_length": 4, "window": 2}, "Naive2": {"season_length": 4},
-               "ETS": {"season_length": 1}, "Theta": {"season_length": 1}}  # fmt: skip
+               "ETS": {"season_length": 1}, "Theta": {"season_length": 1},
+               "Combination": {"models": [Naive(), Drift()], "weights": [2.0, 1.0]}}  # fmt: skip
 HOSTILE = [10**9, -1, 0, 2**70, 1.5, 1e308, "x", "", None, True, [], [1, 2], {}, {"a": 1}, [[[]]], "lstm"]
 
 
