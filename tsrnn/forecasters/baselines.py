@@ -13,12 +13,10 @@ import warnings
 import numpy as np
 
 from .._validation import check_positive_int
+from ..data.seasonal_adjust import is_seasonal
 from .base import BaseForecaster, register
 
 __all__ = ["Drift", "Mean", "Naive", "Naive2", "SeasonalNaive", "SeasonalWindowAverage", "WindowAverage"]
-
-#: One-sided 90% critical value of M4's seasonality test.
-_TCRIT = 1.645
 
 
 def _tails(panel, k) -> np.ndarray:
@@ -339,22 +337,8 @@ class SeasonalWindowAverage(_Baseline):
 # --------------------------------------------------------------------------------------------
 
 
-def _seasonality_test(x, m) -> bool:
-    """M4's 90% autocorrelation test for seasonality at lag ``m`` of the series ``x`` (T,).
-
-    Seasonal when ``|acf_m| > 1.645 sqrt((1 + 2 sum_{k<m} acf_k^2) / T)``, tested only when
-    ``T >= 3m`` and ``m > 1``; a constant series is not seasonal.
-    """
-    n = x.size
-    if m <= 1 or n < 3 * m:
-        return False
-    dev = x - x.mean()
-    denom = dev @ dev
-    if denom == 0:
-        return False
-    acf = np.array([dev[: n - k] @ dev[k:] for k in range(1, m + 1)]) / denom
-    limit = _TCRIT * np.sqrt((1.0 + 2.0 * np.sum(acf[: m - 1] ** 2)) / n)
-    return bool(abs(acf[m - 1]) > limit)
+#: M4's 90% seasonality test, shared with RNNForecaster's seasonal adjustment (tsrnn.data.seasonal_adjust).
+_seasonality_test = is_seasonal
 
 
 def _seasonal_indices(x, m) -> np.ndarray:
