@@ -74,8 +74,11 @@ PARITY = [
 def test_forecasts_equal_statsmodels(model, direct):
     df = make_long(lengths=(96, 120))
     h = 15
+    # fallback=None: a series whose optimiser stops short of convergence keeps statsmodels' estimates, as
+    # statsmodels does (on Python 3.12's wheels ARIMA(1,0,1)(1,0,0,12) does not converge on s1; on 3.11 it does).
+    model = model.set_params(fallback=None)
     out = model.fit(df).predict(h)
-    assert (model.fit_report_.status == "ok").all(), model.fit_report_
+    assert model.fit_report_.status.isin(["ok", "not_converged"]).all(), model.fit_report_
     for uid in ("s0", "s1"):
         y = series_values(df, uid)
         want = quiet_sm(lambda y=y: direct(y, h))
