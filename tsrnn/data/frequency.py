@@ -15,10 +15,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from pandas.tseries.offsets import Tick
 
 from .csr import _within_steps
-from .time_axis import _freq_text
+from .time_axis import _freq_text, fixed_length
 
 
 def _time_kind(index, what) -> str:
@@ -81,7 +80,7 @@ def _lattice(times, kind, freq):
         return np.asarray(times, dtype=np.int64), int(freq)
     if kind == "period":
         return times.asi8, int(times.freq.n)
-    if isinstance(freq, Tick):
+    if fixed_length(freq, times):
         return times.as_unit("ns").asi8, int(pd.Timedelta(freq).value)
     base = freq.base
     grid = pd.date_range(start=times.min(), end=times.max(), freq=base, unit=times.unit)

@@ -20,6 +20,15 @@ __all__ = ["TimeAxis"]
 _KINDS = ("datetime", "period", "range")
 
 
+
+def fixed_length(freq, times) -> bool:
+    """Whether steps of ``freq`` last a fixed time on ``times``: ticks (hours, minutes...), but not days of
+    time-zone-aware data, which pandas 2 treats as 24 h ticks while a day across a daylight-saving change lasts
+    23 or 25 h (pandas 3's days are calendar days already)."""
+    if not isinstance(freq, Tick):
+        return False
+    return not (isinstance(freq, pd.offsets.Day) and getattr(times, "tz", None) is not None)
+
 class TimeAxis:
     """Where every series of a panel starts and ends, and how its time index continues.
 
@@ -113,7 +122,7 @@ class TimeAxis:
             return pd.Index(np.repeat(ends.to_numpy(np.int64), h) + self.freq * steps, name=self.name)
         if self.kind == "period":
             return (ends.repeat(h) + steps).rename(self.name)
-        if isinstance(self.freq, Tick):
+        if fixed_length(self.freq, ends):
             offsets = pd.to_timedelta(steps * pd.Timedelta(self.freq).value, unit="ns")
             return (ends.repeat(h) + offsets).as_unit(self.unit).rename(self.name)
         # Calendar offsets (months, weeks, business days...) have no fixed length: index a grid.
