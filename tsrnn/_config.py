@@ -49,6 +49,7 @@ import numpy as np
 __all__ = [
     "JIT",
     "JIT_PARALLEL",
+    "JIT_EXACT",
     "BATCH_CHUNK",
     "FAST_ACTIVATIONS_FLOAT32",
     "FAST_ACTIVATIONS_FLOAT64",
@@ -103,6 +104,9 @@ def fused_training() -> bool:
 JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}
 #: Options for kernels with a ``prange`` loop.
 JIT_PARALLEL = dict(JIT, parallel=PARALLEL)
+#: Options for kernels that must round exactly as the NumPy expressions they replace (never fastmath):
+#: the fused training step (tsrnn/kernels/fused.py).
+JIT_EXACT = dict(JIT, fastmath=False)
 
 DEFAULT_DTYPE = np.float32
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))

@@ -17,11 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .._config import JIT
+from .._config import JIT_EXACT as _JIT
 from .activations import as_type_of
-
-# Never fastmath: these kernels must round exactly as the NumPy expressions they replace.
-_JIT = dict(JIT, fastmath=False)
 
 __all__ = ["HUBER", "MAE", "MSE", "gather_windows", "loss_grad"]
 
