@@ -1,7 +1,7 @@
 """The defaults RNNForecaster picks from what ``fit`` sees (issue 14), and the baselines and seasonal adjustment behind them.
 
 Which recipe a yearly, quarterly, monthly, weekly and hourly panel gets (season, window,
-baseline), the seasonal figure and its strength rule, the baseline kinds against their
+baseline), the seasonal figure, the baseline kinds against their
 formulas, and one slow test that the default beats seasonal naive on real quarterly data.
 """
 
@@ -76,18 +76,15 @@ def test_explicit_baseline_is_kept_and_stateful_training_gets_none():
     assert g.fit(y).baseline_ is None
 
 
-def test_strength_rule_adjusts_only_strongly_seasonal_series():
-    # A clean monthly season is removed; a noisy one (still seasonal by M4's test) is not.
+def test_every_series_seasonal_by_m4s_test_is_adjusted():
+    # A clean monthly season is removed exactly; a noisy one that M4's test still finds seasonal is adjusted too.
     t = np.arange(120)
     clean = 2.0 + 0.3 * np.sin(2 * np.pi * t / 12)
     noisy = 2.0 + 0.3 * np.sin(2 * np.pi * t / 12) + 0.2 * np.random.default_rng(1).standard_normal(120)
     values, indptr = np.concatenate([clean, noisy]), np.array([0, 120, 240])
     assert is_seasonal(clean, 12) and is_seasonal(noisy, 12)
-    _, figures, _ = seasonal_adjust(values, indptr, 12, strength=0.9)
-    np.testing.assert_allclose(figures[0], 0.3 * np.sin(2 * np.pi * np.arange(12) / 12), atol=2e-3)
-    assert np.all(figures[1] == 0)
-    # Without the strength rule (as baseline="naive2" adjusts), M4's test alone decides.
     _, figures, _ = seasonal_adjust(values, indptr, 12)
+    np.testing.assert_allclose(figures[0], 0.3 * np.sin(2 * np.pi * np.arange(12) / 12), atol=2e-3)
     assert np.abs(figures[1]).max() > 0.1
 
 

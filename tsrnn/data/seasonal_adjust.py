@@ -36,13 +36,11 @@ def is_seasonal(x, m) -> bool:
     return bool(abs(acf[m - 1]) > limit)
 
 
-def seasonal_figure(x, m, strength=None) -> np.ndarray:
+def seasonal_figure(x, m) -> np.ndarray:
     """Additive seasonal figure (m,) of ``x`` (T,) by classical decomposition; zeros when M4's test finds no season.
 
     The trend is the centred moving average of order m (2 x m for even m); the departures
     from it are averaged per position ``t % m`` (counted from ``x[0]``) and centred to sum 0.
-    With ``strength``, also zeros unless the figure explains at least that share of the
-    detrended variance (Hyndman's seasonal strength ``1 - Var(remainder) / Var(detrended)``).
     """
     x = np.asarray(x, dtype=np.float64)
     if not is_seasonal(x, m):
@@ -55,14 +53,10 @@ def seasonal_figure(x, m, strength=None) -> np.ndarray:
     figure = np.bincount(steps % m, weights=detrended, minlength=m)
     figure /= np.bincount(steps % m, minlength=m)
     figure -= figure.mean()
-    if strength is not None:
-        remainder = detrended - figure[steps % m]
-        if not 1.0 - remainder.var() / max(detrended.var(), 1e-300) >= strength:
-            return np.zeros(m)
     return figure
 
 
-def seasonal_adjust(values, indptr, m, strength=None):
+def seasonal_adjust(values, indptr, m):
     """Every series less its seasonal figure.
 
     Parameters
@@ -72,8 +66,6 @@ def seasonal_adjust(values, indptr, m, strength=None):
     indptr : (n_series + 1,) int array
     m : int
         Season length.
-    strength : float, optional
-        Adjust only series whose seasonal strength reaches this (:func:`seasonal_figure`).
 
     Returns
     -------
@@ -91,7 +83,7 @@ def seasonal_adjust(values, indptr, m, strength=None):
     adjusted = values.copy()
     for i in range(lengths.size):
         a, b = indptr[i], indptr[i + 1]
-        figures[i] = seasonal_figure(values[a:b], m, strength) if m > 1 else 0.0
+        figures[i] = seasonal_figure(values[a:b], m) if m > 1 else 0.0
         adjusted[a:b] -= figures[i][np.arange(b - a) % m]
     return adjusted, figures, lengths
 
