@@ -65,6 +65,7 @@ IMPORT_CHECK = {"darts": "from darts.models import BlockRNNModel", "nf": "from n
 LIBS = ("tsrnn", "darts", "nf")
 HORIZON, WINDOW, HIDDEN, BATCH = 48, 168, 64, 64
 RESULT = "RESULT "
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 # ------------------------------------------------------------------------------ virtual environments
@@ -152,24 +153,30 @@ def long_frame(train):
 
 
 # ------------------------------------------------------------------------------ workers (one per process)
+TIMES = {"seen": 0, "t0": None, "t1": None}  # module-level: the libraries deep-copy their callbacks
+
+
 def _timer_callback(skip_batches):
-    """A Lightning callback timing the batches after the first ``skip_batches`` (the warm-up)."""
+    """A Lightning callback timing the batches after the first ``skip_batches`` (the warm-up), into TIMES."""
     import pytorch_lightning as pl
 
     class Timer(pl.Callback):
-        def __init__(self):
-            self.seen, self.rows, self.t0, self.t1 = 0, 0, None, None
-
         def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-            if self.seen == skip_batches:
-                self.t0 = time.perf_counter()
+            if TIMES["seen"] == skip_batches:
+                TIMES["t0"] = time.perf_counter()
 
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-            self.seen += 1
-            if self.seen > skip_batches:
-                self.t1 = time.perf_counter()
+            TIMES["seen"] += 1
+            if TIMES["seen"] > skip_batches:
+                TIMES["t1"] = time.perf_counter()
 
     return Timer()
+
+
+def _timed(n_batches):
+    if TIMES["t0"] is None or TIMES["seen"] < n_batches:
+        raise RuntimeError(f"the timer saw {TIMES['seen']} batches, expected {n_batches}")
+    return TIMES["t1"] - TIMES["t0"]
 
 
 def _pl_kwargs(callback):
@@ -235,7 +242,7 @@ def speed_darts(cell, train, windows, profile):
                           hidden_dim=HIDDEN, n_rnn_layers=1, batch_size=BATCH, n_epochs=2, random_state=0,
                           pl_trainer_kwargs=_pl_kwargs(timer))  # fmt: skip
     model.fit(series, max_samples_per_ts=per_series, verbose=False)
-    return {"rate": per_series * len(train) / (timer.t1 - timer.t0), "windows": per_series * len(train)}
+    return {"rate": per_series * len(train) / _timed(2 * batches), "windows": per_series * len(train)}
 
 
 def speed_nf(cell, train, windows, profile):
@@ -250,7 +257,7 @@ def speed_nf(cell, train, windows, profile):
                 loss=MSE(), batch_size=BATCH, windows_batch_size=BATCH, max_steps=2 * steps, random_seed=0,
                 **_pl_kwargs(timer))  # fmt: skip
     NeuralForecast(models=[model], freq=1).fit(long_frame(train))
-    return {"rate": steps * BATCH / (timer.t1 - timer.t0), "windows": steps * BATCH}
+    return {"rate": steps * BATCH / _timed(2 * steps), "windows": steps * BATCH}
 
 
 def default_tsrnn(train, quick):
@@ -334,6 +341,8 @@ def run_job(lib, job, timeout):
     """Run ``job`` in ``lib``'s own process; its result dict, or {"error": ...}."""
     py = sys.executable if lib == "tsrnn" else str(venv_python(lib))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if job.get("threads"):
+        env.update({v: str(job["threads"]) for v in THREAD_VARS})
     if lib == "tsrnn":
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     try:
@@ -368,7 +377,8 @@ def speed_table(libs, labels, data, args):
     for run in range(args.runs):
         for cell in args.cells:
             for lib in libs:
-                res = run_job(lib, {"task": "speed", "cell": cell, "windows": args.windows, "data": data}, args.timeout)
+                res = run_job(lib, {"task": "speed", "cell": cell, "windows": args.windows, "data": data,
+                                    "threads": args.threads}, args.timeout)
                 if "error" in res:
                     errors.append(f"{lib} {cell} run {run + 1}: {res['error']}")
                     print(errors[-1], flush=True)
@@ -400,7 +410,8 @@ def profile_lines(data, args):
     """tsrnn's shares of one warm fit's wall time (one process per cell)."""
     lines = []
     for cell in args.cells:
-        res = run_job("tsrnn", {"task": "speed", "cell": cell, "windows": args.windows, "data": data, "profile": True},
+        res = run_job("tsrnn", {"task": "speed", "cell": cell, "windows": args.windows, "data": data, "profile": True,
+                            "threads": args.threads},
                       args.timeout)  # fmt: skip
         if "error" in res:
             lines.append(f"- {cell.upper()}: profile failed: {res['error']}")
@@ -433,7 +444,8 @@ def accuracy_table(libs, labels, data, args):
     with tempfile.TemporaryDirectory() as tmp:
         for lib in libs:
             out = os.path.join(tmp, f"{lib}.npy")
-            res = run_job(lib, {"task": "accuracy", "quick": args.quick, "data": data, "out": out}, args.timeout)
+            res = run_job(lib, {"task": "accuracy", "quick": args.quick, "data": data, "out": out,
+                                    "threads": args.threads}, args.timeout)
             if "error" in res:
                 errors.append(f"{lib} default LSTM: {res['error']}")
                 print(errors[-1], flush=True)
@@ -476,6 +488,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="smoke run: 16 series, 640 windows, 1 epoch / 5 steps")
     p.add_argument("--data", default=os.environ.get("TSRNN_DATA_HOME", str(ROOT.parent / "shared" / "datasets")))
     p.add_argument("--timeout", type=int, default=3600, help="seconds per process")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads of every library (OMP/MKL/OpenBLAS/numba); default: each library's own")
     p.add_argument("--setup-only", action="store_true")
     p.add_argument("--write", action="store_true", help="replace the 'peers' section of experiments/RESULTS.md")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -492,9 +506,10 @@ def main(argv=None):
         data = os.path.join(tmp, "m4_hourly.npz")
         write_data(data, args.data, args.series)
         n_series = len(read_data(data)[0])
+        threads = args.threads or "each library's default"
         text = [f"## tsrnn against Darts and neuralforecast on M4 Hourly (`python experiments/bench_peers.py`)", "",
                 f"Made on {datetime.date.today().isoformat()} ({machine_line()}; load average {load0:.2f} at the "
-                f"start, LOAD_END at the end). Peers' environments: {'; '.join(notes)}."]  # fmt: skip
+                f"start, LOAD_END at the end; threads: {threads}). Peers' environments: {'; '.join(notes)}."]  # fmt: skip
         errors = []
         if "speed" in args.tables:
             rows, err = speed_table(libs, labels, data, args)

@@ -277,3 +277,108 @@ def test_unfused_environment_variable_selects_the_numpy_path():
         env = {**os.environ, "TSRNN_UNFUSED": value}
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         assert out.stdout.strip() == want
+
+
+# ------------------------------------------------------------------------------ validation loss during fit
+def _fit_scoring_both(monkeypatch, **params):
+    """Fit with a validation split, scoring every epoch with ValidationPass and with validation_loss.
+
+    Returns the fitted forecaster, the (fused, NumPy) losses of every epoch, and the last
+    scorer's arguments.
+    """
+    from tsrnn.datasets import make_trend_seasonal
+    from tsrnn.forecasters import RNNForecaster
+    from tsrnn.forecasters.rnn import training
+    from tsrnn.forecasters.rnn.prediction import validation_loss
+    from tsrnn.forecasters.rnn.validation import ValidationPass
+
+    seen, args = [], {}
+
+    def scorer(fc, model, window, val_set, loss):
+        assert ValidationPass.covers(fc, model, loss, val_set)
+        fused = ValidationPass(fc, model, window, val_set, loss)
+        args.update(fc=fc, window=window, val_set=val_set, loss=loss, fused=fused)
+
+        def both(m):
+            seen.append((fused(m), validation_loss(fc, m, window, val_set, loss)))
+            return seen[-1][1]
+
+        return both
+
+    monkeypatch.setattr(training, "validation_scorer", scorer)
+    y = make_trend_seasonal(n=300, n_series=4, period=24, noise=0.3, level=10.0, random_state=0)
+    base = {"hidden_size": 8, "horizon": 12, "window": 48, "epochs": 3, "windows_per_epoch": 96, "batch_size": 32,
+            "val_size": 36, "random_state": 0}  # fmt: skip
+    fc = RNNForecaster(**{**base, **params}).fit(y)
+    return fc, seen, args
+
+
+@pytest.mark.parametrize(
+    "cell, loss, dtype, setup",
+    [("lstm", "mse", "float32", {}), ("gru", "mae", "float32", {}), ("rnn", "huber", "float32", {}),
+     ("lstm", "mse", "float64", {"season_length": [6, 24]}), ("gru", "mse", "float32", {"baseline": "naive", "log": False}),
+     ("lstm", "huber", "float64", {"baseline": None, "scaler": "standard"}),
+     ("rnn", "mae", "float32", {"baseline": "seasonal_naive", "scaler": "minmax", "log": False})],
+)  # fmt: skip
+def test_validation_pass_gives_the_validation_loss_bit_for_bit(cell, loss, dtype, setup, monkeypatch):
+    fc, seen, _ = _fit_scoring_both(monkeypatch, cell=cell, loss=loss, dtype=dtype, **setup)
+    assert len(seen) == 3 and len({want for _, want in seen}) == 3  # the network changed between epochs
+    for got, want in seen:
+        assert np.isfinite(want) and want > 0
+        assert got == want
+    np.testing.assert_array_equal(fc.history_["val_loss"], [want for _, want in seen])
+
+
+@pytest.mark.parametrize("target_steps", ["all", "last"])
+def test_fit_with_validation_unchanged(target_steps, unfused):
+    from tsrnn.datasets import make_sine
+    from tsrnn.forecasters import RNNForecaster
+
+    y = make_sine(n=240, n_series=3, random_state=0)
+    params = {"hidden_size": 8, "horizon": 6, "epochs": 3, "windows_per_epoch": 120, "batch_size": 32, "val_size": 24,
+              "random_state": 0, "target_steps": target_steps, "cell": "gru"}  # fmt: skip
+    got = RNNForecaster(**params).fit(y)
+    with unfused:
+        want = RNNForecaster(**params).fit(y)
+    if target_steps == "all":
+        np.testing.assert_array_equal(got.history_["val_loss"], want.history_["val_loss"])
+        np.testing.assert_array_equal(got.predict()["GRU"], want.predict()["GRU"])
+    else:  # the fused last-step training rounds differently (see test_forecaster_fit_unchanged)
+        np.testing.assert_allclose(got.history_["val_loss"], want.history_["val_loss"], rtol=1e-3)
+    assert got.history_["val_loss"].notna().all() and (got.history_["val_loss"] > 0).all()
+
+
+def test_validation_pass_buffers_are_reused_and_errors_match(monkeypatch):
+    from tsrnn.forecasters.rnn.prediction import validation_loss
+
+    fc, _, a = _fit_scoring_both(monkeypatch)
+    fused, model = a["fused"], fc.models_[0]
+    first = fused(model)
+    buffers = {name: id(buf) for name, buf in fused.step._bufs.items()}
+    assert fused(model) == first and {n: id(b) for n, b in fused.step._bufs.items()} == buffers
+    assert fused.pred.shape == (len(a["val_set"][0]), 12)
+    model.head.params["bias"][3] = np.nan  # a diverged network: the NumPy loss's error, word for word
+    with pytest.raises(FloatingPointError) as want:
+        validation_loss(fc, model, a["window"], a["val_set"], a["loss"])
+    with pytest.raises(FloatingPointError) as got:
+        fused(model)
+    assert str(got.value) == str(want.value) and "diverged" in str(got.value)
+
+
+def test_validation_scorer_falls_back_where_the_pass_does_not_apply(unfused):
+    from tsrnn.datasets import make_sine
+    from tsrnn.forecasters import RNNForecaster
+    from tsrnn.forecasters.rnn.validation import ValidationPass, validation_scorer
+    from tsrnn.nn import get_loss
+
+    y = make_sine(n=200, n_series=2, random_state=0)
+    small = {"hidden_size": 4, "horizon": 6, "epochs": 1, "windows_per_epoch": 32, "val_size": 12, "random_state": 0}
+    for params, covered in [({}, True), ({"loss": "huber"}, True), ({"strategy": "recursive"}, False),
+                            ({"quantiles": [0.1, 0.5, 0.9]}, False)]:  # fmt: skip
+        fc = RNNForecaster(**small, **params).fit(y)
+        val_set = (list(np.random.default_rng(0).standard_normal((3, 60))), np.zeros((3, 6)), None, None)
+        loss = get_loss(fc.loss) if fc.quantiles_ is None else None
+        scorer = validation_scorer(fc, fc.models_[0], fc.windows_[0], val_set, loss)
+        assert isinstance(scorer, ValidationPass) is covered
+        with unfused:
+            assert not isinstance(validation_scorer(fc, fc.models_[0], fc.windows_[0], val_set, loss), ValidationPass)

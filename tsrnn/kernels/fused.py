@@ -20,7 +20,7 @@ from numba import njit
 from .._config import JIT_EXACT as _JIT
 from .activations import as_type_of
 
-__all__ = ["HUBER", "MAE", "MSE", "gather_windows", "loss_grad"]
+__all__ = ["HUBER", "MAE", "MSE", "gather_windows", "loss_grad", "round_trip_forecast"]
 
 #: Loss codes of :func:`loss_grad`.
 MSE, MAE, HUBER = 0, 1, 2
@@ -154,3 +154,36 @@ def gather_windows(spans, loc, scale, scaled, history, table, row_table, has_bas
                 for j in range(horizon):
                     y[b, t, j] = row[base + j]
     return x, y
+
+
+@njit(**_JIT)
+def round_trip_forecast(out, base, has_base, loc, scale, pred):
+    """A direct forecast taken to the data's window scale and back, as the validation loss computes it.
+
+    ``pred[i, j]`` is ``(((out + base) * scale + loc) - loc) / scale`` of row i and step j,
+    in float64 (every operand converted exactly), rounded to pred's dtype: the NumPy
+    expressions of :func:`tsrnn.forecasters.rnn.prediction.validation_loss`, one rounding
+    per operation, so the values are bit-identical.
+
+    Parameters
+    ----------
+    out : (n, h) float32 or float64 array
+        The head's output at the last step (any strides).
+    base : (n, h) array
+        The baseline forecast; read only when ``has_base``.
+    has_base : bool
+    loc, scale : (n,) arrays
+        Each row's window statistics.
+    pred : (n, h) array, written
+    """
+    n, h = pred.shape
+    for i in range(n):
+        lo = np.float64(loc[i])
+        sc = np.float64(scale[i])
+        for j in range(h):
+            p = np.float64(out[i, j])
+            if has_base:
+                p = p + np.float64(base[i, j])
+            p = p * sc + lo
+            pred[i, j] = as_type_of((p - lo) / sc, pred)
+    return pred

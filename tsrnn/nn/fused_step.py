@@ -96,6 +96,30 @@ class FusedStep:
             model.rnn.backward(dh, _checked=True)
         return 0.0 + value * (total_mass / total_mass)
 
+    def loss_value(self, pred, y):
+        """The mean loss of ``pred`` against ``y``, every element counted: the NumPy loss's value, bit for bit.
+
+        For scoring without gradients (the validation loss during fit): the same compiled
+        pass and buffers as :meth:`gradients`' loss, the gradient left unused.
+
+        Parameters
+        ----------
+        pred : (...) float32 or float64 array, C-contiguous
+        y : array of pred's shape and dtype
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        FloatingPointError
+            When ``pred`` holds NaN or inf (the model has diverged).
+        ValueError
+            When ``y`` holds NaN or inf.
+        """
+        return self._loss(pred, y, None)[0]
+
     def _loss(self, pred, y, w):
         """Loss value and gradient (a reused buffer of pred's shape) of the flat-viewable ``pred``."""
         from ..kernels.fused import loss_grad

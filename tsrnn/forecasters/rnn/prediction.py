@@ -53,7 +53,48 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
         Statistics of each input window (0 and 1 unless ``scaler="window"``).
     """
     check_h(fc, h)
-    n = len(histories)
+    prep = member_inputs(fc, window, histories, h, covs, series)
+    out, state = model.forward(prep.inputs)
+    if fc.strategy == "recursive":
+        pred = _closed_loop(fc, model, out, state, h, prep.full, prep.seasons, prep.chosen)
+        return pred * prep.scale + prep.loc, prep.loc, prep.scale
+    n, loc, scale_, base = len(histories), prep.loc, prep.scale, prep.base
+    if fc.quantiles_ is not None:
+        pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
+        if base is not None:
+            pred += base[:, :, None]
+        return pred * scale_[..., None] + loc[..., None], loc, scale_
+    pred = out[:, -1, :h].astype(np.float64)
+    if base is not None:
+        pred += base
+    return pred * scale_ + loc, loc, scale_
+
+
+class MemberInputs:
+    """What :func:`forecast_member` computes before the network runs: it depends on the data only.
+
+    Attributes
+    ----------
+    inputs : (n, length, I) array
+        The network's input windows (covariates and the series column after the values).
+    full : (n, pre + length) array
+        Window-scaled values, ``pre`` of them before each window for the baseline.
+    loc, scale : (n, 1) arrays
+        Each window's statistics.
+    base : (n, h) array or None
+        The baseline forecast (direct strategy), in the window-scaled space.
+    seasons : tuple of int
+    chosen : (n,) int64 array or None
+        Each series' season, when the baseline chooses among several.
+    """
+
+    def __init__(self, inputs, full, loc, scale, base, seasons, chosen):
+        self.inputs, self.full, self.loc, self.scale = inputs, full, loc, scale
+        self.base, self.seasons, self.chosen = base, seasons, chosen
+
+
+def member_inputs(fc, window, histories, h, covs=None, series=None):
+    """:class:`MemberInputs` of one network's forecast from ``histories`` (arguments as :func:`forecast_member`)."""
     seasons = fc._window_seasons(window)
     full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
     chosen = None
@@ -66,23 +107,11 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
         inputs = np.concatenate([inputs, covariate_inputs(covs, length, fc.horizon, fc._np_dtype)], axis=2)
     if series is not None:
         inputs = with_series_column(inputs, series)
-    out, state = model.forward(inputs)
-    if fc.strategy == "recursive":
-        pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen)
-        return pred * scale_ + loc, loc, scale_
     base = None
-    if baseline is not None:
+    if baseline is not None and fc.strategy != "recursive":
         base = baseline_forecast(full, fc.horizon, seasons, baseline, last_only=True, window=length,
                                  chosen=chosen)[:, :h]  # fmt: skip
-    if fc.quantiles_ is not None:
-        pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
-        if base is not None:
-            pred += base[:, :, None]
-        return pred * scale_[..., None] + loc[..., None], loc, scale_
-    pred = out[:, -1, :h].astype(np.float64)
-    if base is not None:
-        pred += base
-    return pred * scale_ + loc, loc, scale_
+    return MemberInputs(inputs, full, loc, scale_, base, seasons, chosen)
 
 
 def _scaled_windows(fc, window, histories, seasons):

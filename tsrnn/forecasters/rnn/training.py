@@ -16,7 +16,7 @@ import pandas as pd
 from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
 from ...data.windows import WindowSampler
 from .model_space import window_baseline
-from .prediction import validation_loss
+from .validation import validation_scorer
 
 __all__ = ["new_model", "train_members", "train_member", "validation_set"]
 
@@ -136,7 +136,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     desc = f"{fc.name_} fit" + (f" {member + 1}/{fc.n_ensemble}" if fc.n_ensemble > 1 else "")
     loop = TrainingLoop(fc.epochs, fc.lr, lr_schedule=fc.lr_schedule, min_lr=fc.min_lr, lr_patience=fc.lr_patience,
                         lr_factor=fc.lr_factor, patience=fc.patience, verbose=fc.verbose, desc=desc)  # fmt: skip
-    val_loss = None if val_set is None else (lambda m: validation_loss(fc, m, window, val_set, loss))
+    val_loss = None if val_set is None else validation_scorer(fc, model, window, val_set, loss)
     rows, best_epoch = loop.run(model, trainer, opt, batches, n_batches, val_loss)
     return pd.DataFrame(rows, columns=list(TrainingLoop.columns)), best_epoch
 
