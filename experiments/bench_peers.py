@@ -58,8 +58,9 @@ VENVS = HERE / ".venvs"
 TORCH = "torch==2.13.0"
 # Peer key: (pip requirement, distribution names to report, label)
 PEERS = {
-    "darts": ("darts[torch]", ("darts", "torch", "pytorch-lightning"), "Darts {darts} BlockRNNModel"),
-    "nf": ("neuralforecast", ("neuralforecast", "torch", "pytorch-lightning"), "neuralforecast {neuralforecast}"),
+    "darts": ("darts[torch]", ("darts", "torch", "pytorch-lightning", "numpy", "pandas"), "Darts {darts}"),
+    "nf": ("neuralforecast", ("neuralforecast", "torch", "pytorch-lightning", "numpy", "pandas"),
+           "neuralforecast {neuralforecast}"),
 }
 IMPORT_CHECK = {"darts": "from darts.models import BlockRNNModel", "nf": "from neuralforecast.models import LSTM, GRU"}
 LIBS = ("tsrnn", "darts", "nf")
@@ -388,7 +389,9 @@ def speed_table(libs, labels, data, args):
                 print(f"run {run + 1} {cell} {lib}: {res['rate']:,.0f} windows/s, import {res['import_s']:.2f} s",
                       flush=True)  # fmt: skip
     med = {k: statistics.median(v) if v else None for k, v in rates.items()}
-    head = "| training windows per second | " + " | ".join(labels[lib] for lib in libs) + " |"
+    names = {"tsrnn": "tsrnn", "darts": f"{labels['darts']} BlockRNNModel" if "darts" in labels else "",
+             "nf": labels.get("nf", "")}
+    head = "| training windows per second | " + " | ".join(names[lib] for lib in libs) + " |"
     rows = [head, "|---" * (len(libs) + 1) + "|"]
     for cell in args.cells:
         cells = []
@@ -452,14 +455,19 @@ def accuracy_table(libs, labels, data, args):
                 continue
             pred = np.load(out)
             s, m = smape(test, pred), mase(test, pred, y_train=train, season_length=24)
-            rows.append(f"| {labels[lib]} | {res['fit_s']:.1f} | {s:.3f} | {m:.3f} | {owa(s, m, *ref):.4f} |")
+            name = {"tsrnn": "tsrnn RNNForecaster", "darts": f"{labels[lib]} BlockRNNModel(LSTM)",
+                    "nf": f"{labels[lib]} LSTM"}[lib]
+            rows.append(f"| {name} | {res['fit_s']:.1f} | {s:.3f} | {m:.3f} | {owa(s, m, *ref):.4f} |")
             print(rows[-1], flush=True)
     return rows, errors
 
 
 def peers_available(args):
     """Libraries to run (tsrnn first), their table labels, and lines on the peers skipped or installed."""
-    libs, notes = ["tsrnn"], []
+    import numba
+    import numpy as np
+
+    libs, notes = ["tsrnn"], [f"tsrnn: this checkout, numpy {np.__version__}, numba {numba.__version__}"]
     labels = {"tsrnn": "tsrnn"}
     for peer in ("darts", "nf"):
         if peer not in args.peers:
@@ -480,7 +488,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=2, help="alternating runs per library (table 1's medians)")
     p.add_argument("--cells", nargs="+", default=["lstm", "gru"], choices=["lstm", "gru"])
-    p.add_argument("--peers", nargs="+", default=["darts", "nf"], choices=["darts", "nf"])
+    p.add_argument("--peers", nargs="*", default=["darts", "nf"], choices=["darts", "nf"],
+                   help="peers to run beside tsrnn (none: tsrnn alone)")
     p.add_argument("--windows", type=int, default=10350, help="training windows per timed epoch (table 1)")
     p.add_argument("--series", type=int, default=None, help="first N series only (default: all 414)")
     p.add_argument("--tables", nargs="+", default=["speed", "accuracy"], choices=["speed", "accuracy"])
@@ -507,15 +516,16 @@ def main(argv=None):
         write_data(data, args.data, args.series)
         n_series = len(read_data(data)[0])
         threads = args.threads or "each library's default"
-        text = [f"## tsrnn against Darts and neuralforecast on M4 Hourly (`python experiments/bench_peers.py`)", "",
+        text = ["## tsrnn against Darts and neuralforecast on M4 Hourly (`python experiments/bench_peers.py`)", "",
                 f"Made on {datetime.date.today().isoformat()} ({machine_line()}; load average {load0:.2f} at the "
-                f"start, LOAD_END at the end; threads: {threads}). Peers' environments: {'; '.join(notes)}."]  # fmt: skip
+                f"start, LOAD_END at the end; threads: {threads}). Libraries: {'; '.join(notes)}."]  # fmt: skip
         errors = []
         if "speed" in args.tables:
             rows, err = speed_table(libs, labels, data, args)
             errors += err
             text += ["", (f"Training windows per second, the same network (one layer, hidden {HIDDEN}, input window "
-                     f"{WINDOW}, {HORIZON} outputs, batch {BATCH}, float32), {n_series} series, {args.windows:,} "
+                     f"{WINDOW}, {HORIZON} outputs, batch {BATCH}, float32; tsrnn's head reads the last state, Darts' and "
+                     f"neuralforecast's linear layer each of the last {HORIZON}), {n_series} series, {args.windows:,} "
                      f"windows per timed epoch after a warm-up epoch, each library in its own process; median of "
                      f"{args.runs} alternating runs:"), "", *rows]  # fmt: skip
             if args.profile:
