@@ -382,3 +382,53 @@ def test_validation_scorer_falls_back_where_the_pass_does_not_apply(unfused):
         assert isinstance(scorer, ValidationPass) is covered
         with unfused:
             assert not isinstance(validation_scorer(fc, fc.models_[0], fc.windows_[0], val_set, loss), ValidationPass)
+
+
+# ------------------------------------------------------------------------------ prediction in groups of series
+def _count_forwards(monkeypatch):
+    calls = []
+    original = RecurrentRegressor.forward
+
+    def counted(self, x, state=None):
+        calls.append(x.shape[0])
+        return original(self, x, state)
+
+    monkeypatch.setattr(RecurrentRegressor, "forward", counted)
+    return calls
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("cell", CELLS)
+def test_forward_last_in_groups_is_bit_identical(cell, dtype, layers, monkeypatch):
+    from tsrnn.nn.model import row_groups
+
+    model = RecurrentRegressor(cell, 1, 32, 12, num_layers=layers, dtype=dtype, seed=0).eval()
+    x = np.random.default_rng(1).standard_normal((1000, 48, 1)).astype(dtype)
+    want = model.forward(x)[0][:, -1]
+    calls = _count_forwards(monkeypatch)
+    for rows in (16, 300, 5000):
+        calls.clear()
+        got = model.forward_last(x, rows=rows)
+        assert got.dtype == dtype and got.shape == (1000, 12)
+        np.testing.assert_array_equal(got, want)
+        # groups of about 2**22 / (48 * 32 * 12) = 228 rows at least, even when asked for 16
+        assert calls == {16: [192, 192, 208, 208, 200], 300: [240, 256, 256, 248], 5000: [1000]}[rows]
+    assert row_groups(1025, 1024, 16) == [(0, 512), (512, 1025)]
+    assert row_groups(100353, 1024, 16)[-2:] == [(98320, 99344), (99344, 100353)]  # no group of one row at the end
+    assert row_groups(33, 1, 16) == [(0, 16), (16, 33)] and row_groups(10, 1024, 16) == [(0, 10)]
+
+
+def test_prediction_in_groups_of_series_is_bit_identical(monkeypatch):
+    import tsrnn._config as cfg
+    from tsrnn.datasets import make_sine
+    from tsrnn.forecasters import RNNForecaster
+
+    y = make_sine(n=200, n_series=100, random_state=0)
+    fc = RNNForecaster(hidden_size=64, window=96, horizon=24, epochs=1, windows_per_epoch=64, random_state=0).fit(y)
+    want = fc.predict()["LSTM"].to_numpy()
+    calls = _count_forwards(monkeypatch)
+    monkeypatch.setattr(cfg, "PREDICT_ROWS", 32)
+    got = fc.predict()["LSTM"].to_numpy()
+    assert calls == [16, 32, 32, 20]  # groups of PREDICT_ROWS series, starting at multiples of BATCH_CHUNK
+    np.testing.assert_array_equal(got, want)

@@ -51,6 +51,7 @@ __all__ = [
     "JIT_PARALLEL",
     "JIT_EXACT",
     "BATCH_CHUNK",
+    "PREDICT_ROWS",
     "FAST_ACTIVATIONS_FLOAT32",
     "FAST_ACTIVATIONS_FLOAT64",
     "DEFAULT_DTYPE",
@@ -87,6 +88,9 @@ CACHE: bool = _env_flag("TSRNN_CACHE", True)
 FASTMATH = {"reassoc", "contract", "arcp", "nsz"} if _env_flag("TSRNN_FASTMATH", False) else False
 PARALLEL: bool = _env_flag("TSRNN_PARALLEL", True)
 BATCH_CHUNK: int = _env_int("TSRNN_BATCH_CHUNK", 16, 1)
+#: Rows (series) per forward pass of prediction (RecurrentRegressor.forward_last): bounds its memory
+#: (about T x rows x (6 H + O) values) whatever the number of series.
+PREDICT_ROWS: int = 1024
 FAST_ACTIVATIONS_FLOAT32: bool = _env_flag("TSRNN_FAST_ACTIVATIONS", True)
 FAST_ACTIVATIONS_FLOAT64: bool = _env_flag("TSRNN_FAST_ACTIVATIONS_FLOAT64", True)
 

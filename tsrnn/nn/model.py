@@ -12,9 +12,34 @@ from .linear import Linear
 from .recurrent import GRU, LSTM, RNN, _is_device_array, _resolve_device
 from .recursive import closed_loop
 
-__all__ = ["RecurrentRegressor", "make_recurrent"]
+__all__ = ["RecurrentRegressor", "make_recurrent", "row_groups"]
 
 _CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+
+
+#: Multiply-adds of the head's product below which forward_last does not split a batch (twice a group's least).
+_HEAD_PRODUCT_MIN = 1 << 22
+
+
+def row_groups(n, rows, chunk):
+    """``(start, stop)`` of near-equal groups of n rows, about ``rows`` each, every one starting at a multiple of chunk.
+
+    Whole chunks are shared out as evenly as possible, the larger groups last (the last
+    one is short of the rows that do not fill its last chunk), and a last group under half
+    the first joins the one before: no group is much smaller than the others. One group
+    when ``n <= rows``.
+    """
+    chunks = -(-n // chunk)
+    n_groups = max(-(-chunks // max(rows // chunk, 1)), 1)
+    q, r = divmod(chunks, n_groups)
+    bounds, start = [], 0
+    for g in range(n_groups):
+        stop = min(n, start + (q + (g >= n_groups - r)) * chunk)
+        bounds.append((start, stop))
+        start = stop
+    if len(bounds) > 1 and 2 * (bounds[-1][1] - bounds[-1][0]) < bounds[0][1] - bounds[0][0]:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
 
 
 def _child_seeds(seed, n):
@@ -140,6 +165,43 @@ class RecurrentRegressor:
             return self.head.forward(h), state
 
     __call__ = forward
+
+    def forward_last(self, x, rows=None):
+        """The output at the last step of every sequence, the network run on groups of ``rows`` sequences.
+
+        Bit for bit ``forward(x)[0][:, -1]``: the groups start at multiples of the kernels'
+        batch chunk (:data:`tsrnn._config.BATCH_CHUNK`), so the recurrent kernels split the
+        rows as one forward does; and every group's head product keeps at least about 2**21
+        multiply-adds (groups of at least ``rows / 2`` rows, more for a small network), a
+        large matrix product, whose rows BLAS computes the same way whatever their number
+        (small products take other kernels, which round differently). The memory of the
+        activations is that of a group, whatever B.
+
+        Parameters
+        ----------
+        x : (B, T, I) array
+        rows : int, optional
+            Sequences per forward pass; default :data:`tsrnn._config.PREDICT_ROWS`.
+
+        Returns
+        -------
+        (B, O) array
+        """
+        from .. import _config
+
+        B, T = x.shape[:2]
+        per_row = max(T * self.rnn.hidden_size * self.output_size, 1)
+        rows = max(rows or _config.PREDICT_ROWS, -(-_HEAD_PRODUCT_MIN // per_row))
+        groups = row_groups(B, rows, _config.BATCH_CHUNK)
+        if len(groups) == 1 or self.device == "cuda" or (self.rnn.training and self.rnn.dropout > 0):
+            return self.forward(x)[0][:, -1]  # (dropout masks are drawn for the whole batch at once)
+        last = None
+        for start, stop in groups:
+            out = self.forward(x[start:stop])[0]
+            if last is None:
+                last = np.empty((x.shape[0], out.shape[2]), out.dtype)
+            last[start:stop] = out[:, -1]
+        return last
 
     def forecast(self, x, steps, state=None):
         """Closed-loop forecast: read ``x``, then feed every prediction back as the next input.

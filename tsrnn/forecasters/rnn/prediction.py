@@ -1,7 +1,8 @@
 """RNNForecaster's prediction: each network's forecast from the last window, the ensemble's median, quantiles.
 
 :func:`forecast_member` runs one network on the model-space histories (window scaling,
-baseline, the recursive closed loop); :func:`predict_members` takes a panel through the
+baseline, the recursive closed loop; a direct forecast runs the network on groups of series,
+:meth:`tsrnn.nn.RecurrentRegressor.forward_last`, so its memory does not grow with their number); :func:`predict_members` takes a panel through the
 forecaster's transforms and back and returns the point forecasts, or the sorted quantiles of
 a quantile head; :func:`validation_loss` scores a network on held-out origins during training.
 """
@@ -54,20 +55,28 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     """
     check_h(fc, h)
     prep = member_inputs(fc, window, histories, h, covs, series)
-    out, state = model.forward(prep.inputs)
     if fc.strategy == "recursive":
+        out, state = model.forward(prep.inputs)
         pred = _closed_loop(fc, model, out, state, h, prep.full, prep.seasons, prep.chosen)
         return pred * prep.scale + prep.loc, prep.loc, prep.scale
     n, loc, scale_, base = len(histories), prep.loc, prep.scale, prep.base
+    last = last_outputs(model, prep.inputs)
     if fc.quantiles_ is not None:
-        pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
+        pred = last.reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
         if base is not None:
             pred += base[:, :, None]
         return pred * scale_[..., None] + loc[..., None], loc, scale_
-    pred = out[:, -1, :h].astype(np.float64)
+    pred = last[:, :h].astype(np.float64)
     if base is not None:
         pred += base
     return pred * scale_ + loc, loc, scale_
+
+
+def last_outputs(model, inputs):
+    """(n, O) outputs at the last input step: :meth:`RecurrentRegressor.forward_last` (groups of series) if it has it."""
+    if hasattr(model, "forward_last"):
+        return model.forward_last(inputs)
+    return model.forward(inputs)[0][:, -1]
 
 
 class MemberInputs:

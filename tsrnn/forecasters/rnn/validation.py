@@ -22,7 +22,7 @@ import numpy as np
 
 from ..._config import fused_training
 from ...nn.fused_step import FusedStep
-from .prediction import member_inputs, validation_loss
+from .prediction import last_outputs, member_inputs, validation_loss
 
 __all__ = ["ValidationPass", "validation_scorer"]
 
@@ -72,8 +72,8 @@ class ValidationPass:
         """The mean loss of ``model``'s forecasts of the origins, in the space the network trains in."""
         from ...kernels.fused import round_trip_forecast
 
-        out, _ = model.forward(self.inputs)
-        round_trip_forecast(out[:, -1, : self.horizon], self.base, self.has_base, self.loc, self.scale, self.pred)
+        last = last_outputs(model, self.inputs)
+        round_trip_forecast(last[:, : self.horizon], self.base, self.has_base, self.loc, self.scale, self.pred)
         return float(self.step.loss_value(self.pred, self.target))
 
 
