@@ -214,8 +214,22 @@ verbose : bool, default False
     Show a tqdm progress bar with epoch, loss and validation loss.
 alias : str, optional
     Column name of the forecasts (default: "LSTM", "GRU" or "RNN").
-fill_missing : {None, "interpolate"}, default None
-    How to treat NaN in the input (None: error).
+fill_missing : {None, "interpolate", "mask"}, default None
+    How to treat NaN in the input (leading NaNs always start the series later). None: an
+    error. "interpolate": filled linearly (trailing ones carry the last value forward).
+    "mask" (GluonTS's observed-values mask; :mod:`tsrnn.data.masking`): the NaNs stay
+    missing. A missing target carries no weight in the loss; a missing input is replaced
+    by the last observed value before it, and the network reads a second input, a
+    missing-indicator (1 where the value was filled; model files hold its weights). The
+    window statistics ignore missing values (level: the mean of the observed values among
+    the window's last season, or the last observed value when none is; spread: over pairs
+    of observed values), and a baseline value that falls on a NaN is the nearest observed
+    value before it. A series whose history ends in NaN is forecast from its last observed
+    values; a series with no observed value is an error. Needs ``training="windows"``, no
+    differencing, no covariates (``X``, ``calendar_features``, ``series_embedding``) and
+    the CPU. Only RNNForecaster masks: the baselines and statistical models have no
+    ``fill_missing`` and refuse NaN (interpolate it first, or use
+    ``tsrnn.data.panel.to_panel(y, fill_missing="interpolate")``).
 sort : bool, default False
     Sort unsorted timestamps instead of raising.
 

@@ -27,6 +27,7 @@ import re
 
 import numpy as np
 
+from .missing import indicator_inputs
 from .params import check_params
 
 __all__ = ["check_saved_state", "member_prefixes"]
@@ -130,10 +131,12 @@ def _check_member(fc, cell, header, weights, prefix) -> None:
         raise ValueError(f"params.num_layers is {L}, but the file holds recurrent layers {layers} for {prefix[:-1]}")
     K = len(header.get("exog_names") or []) + len(header.get("calendar_names") or [])
     E = int(fc.series_embedding or 0)
+    M = indicator_inputs(fc)
     ih = _shape(weights, "rnn.weight_ih_l0", prefix, 2)
-    if ih != (G * H, 1 + K + E):
-        raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}) and "
-                         f"params.series_embedding ({E}) imply {(G * H, 1 + K + E)}")  # fmt: skip
+    if ih != (G * H, 1 + M + K + E):
+        raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}), "
+                         f"params.series_embedding ({E}) and params.fill_missing ({fc.fill_missing!r}: {M} "
+                         f"missing-indicator) imply {(G * H, 1 + M + K + E)}")  # fmt: skip
     out = fc._out_size * (len(fc.quantiles_) if fc.quantiles_ else 1)
     head = _shape(weights, "head.weight", prefix, 2)
     if head != (out, H + int(fc.horizon) * K):
