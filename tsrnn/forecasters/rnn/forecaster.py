@@ -19,9 +19,10 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
-from .docs import RNN_FORECASTER_DOC
+from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
+from .insample import predict_insample
 from .magnitude import check_model_range
 from .missing import check_mask, observed_origins, observed_values, with_gaps
 from .model_space import back, forward, resolve_baseline, window_baseline
@@ -250,6 +251,11 @@ class RNNForecaster(BaseForecaster):
         if self.quantiles_ is None:
             raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
         return predict_members(self, panel, h, positions, X)
+
+    def predict_insample(self, horizon=1):
+        return predict_insample(self, horizon)
+
+    predict_insample.__doc__ = PREDICT_INSAMPLE_DOC
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
