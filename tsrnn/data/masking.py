@@ -28,20 +28,24 @@ import numpy as np
 __all__ = ["fill_forward", "masked_gather", "masked_window_stats", "observed_counts", "usable_samples"]
 
 
-def fill_forward(values, indptr):
-    """Every NaN replaced by the last observed value before it in its series.
+def fill_forward(values, indptr, season_length=1):
+    """Every NaN replaced by the value one season before it, else by the last value before it, in its series.
 
     Parameters
     ----------
     values : (N,) float array
         Every series concatenated (CSR with ``indptr``).
     indptr : (S + 1,) int array
+    season_length : int, default 1
+        m. A NaN takes the (observed or filled) value m steps before it, where that lies in
+        its series; the others the last (observed or filled) value before them. With m = 1
+        that is the last observed value.
 
     Returns
     -------
     filled : (N,) float array
-        The values, NaNs filled forward; NaNs before a series' first observed value take that
-        first value (the nearest observed one).
+        The values, NaNs filled; NaNs before a series' first observed value take that first
+        value (the nearest observed one). Every filled value depends only on values before it.
     missing : (N,) bool array
         Where ``values`` was NaN.
 
@@ -64,11 +68,31 @@ def fill_forward(values, indptr):
     if empty.size:
         raise ValueError(f"series at position {int(empty[0])} has no observed value (all {int(lengths[empty[0]])} "
                          "are NaN); a forecast needs at least one")  # fmt: skip
-    # The last observed position at or before each one; where it lies in an earlier series, none is yet.
-    last = np.maximum.accumulate(np.where(missing, -1, np.arange(N)))
     start = indptr[:-1][seg]
+    values = _seasonal_fill(values, missing, start, int(season_length))
+    gaps = np.isnan(values)
+    # The last known position at or before each one; where it lies in an earlier series, none is yet.
+    last = np.maximum.accumulate(np.where(gaps, -1, np.arange(N)))
     first = observed[np.searchsorted(observed, start)]
     return values[np.where(last >= start, last, first)], missing
+
+
+def _seasonal_fill(values, missing, start, m):
+    """``values`` with every NaN whose position less m lies in its series (from ``start``) set to the value there."""
+    if m <= 1:
+        return values
+    values = values.copy()
+    todo = np.flatnonzero(missing)
+    todo = todo[todo - m >= start[todo]]
+    while todo.size:
+        # In position order, a season at a time: a NaN one season back is filled before it is read.
+        source = values[todo - m]
+        ready = ~np.isnan(source)
+        if not ready.any():
+            break
+        values[todo[ready]] = source[ready]
+        todo = todo[~ready]
+    return values
 
 
 def masked_window_stats(x, missing, season_length=1):

@@ -353,7 +353,7 @@ class WindowSampler:
         if mask_missing:
             if covariates is not None:
                 raise ValueError("mask_missing=True does not take covariates")
-            values, self._missing = fill_forward(values, indptr)
+            values, self._missing = fill_forward(values, indptr, _seasons(season_length)[0])
         self.values = values
         self.window = int(window)
         self.horizon = int(horizon)

@@ -103,7 +103,7 @@ def masked_windows(fc, window, histories, seasons):
     dtype = fc._np_dtype
     pre, length = fc._history(window), window
     ptr = np.concatenate([[0], np.cumsum([s.size for s in histories])]).astype(np.int64)
-    values, missing = fill_forward(np.concatenate(histories), ptr)
+    values, missing = fill_forward(np.concatenate(histories), ptr, seasons[0])
     filled = [values[a:b] for a, b in zip(ptr[:-1], ptr[1:])]
     gaps = [missing[a:b].astype(np.float64) for a, b in zip(ptr[:-1], ptr[1:])]
     full = pad_left(filled, pre + length, np.float64, edge=True)[:, :, 0]
