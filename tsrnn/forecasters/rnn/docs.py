@@ -340,8 +340,8 @@ plus the values a multi-season baseline reads before it and the differencing's):
 points of every series have no row, and a series no longer than that has none. Where a
 forecast reads only the last window of its history (the default window scaler, the naive
 or one-season baselines) each cut-off reads only that; otherwise (``scaler`` per series,
-``baseline="naive2"``, several seasons, stateful training) the whole history up to the
-cut-off, and the work grows with the square of the series' length.
+``baseline="naive2"``, several seasons, ``fill_missing="mask"``, stateful training) the
+whole history up to the cut-off, and the work grows with the square of the series' length.
 
 Examples
 --------

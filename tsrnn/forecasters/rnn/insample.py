@@ -10,8 +10,9 @@ and go through the network in batches (one forward pass per batch of windows, ne
 
 Where the forecast depends only on the last values of a history (the default window scaler,
 naive or one-season baselines, logs, differencing) each cut-off reads only those; otherwise
-(a per-series scaler, ``baseline="naive2"``, several seasons, stateful training) it reads the
-whole history up to the cut-off, and the work grows with the square of the series' length.
+(a per-series scaler, ``baseline="naive2"``, several seasons, ``fill_missing="mask"``, stateful
+training) it reads the whole history up to the cut-off, and the work grows with the square of
+the series' length.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def _local(fc) -> bool:
     several = str(window_baseline(fc)).startswith("seasonal") and any(
         len(fc._window_seasons(w)) > 1 for w in fc.windows_
     )
-    return fc.training == "windows" and fc.scaler == "window" and resolve_baseline(fc) != "naive2" and not several
+    # Masked values are filled from a season before, and a season before that ...: the whole history.
+    return (fc.training == "windows" and fc.scaler == "window" and resolve_baseline(fc) != "naive2"
+            and not several and not masks(fc))  # fmt: skip
 
 
 def _check(fc, horizon):
@@ -77,18 +80,11 @@ def _cutoffs(fc, panel):
     return series, cut
 
 
-def _tail_starts(fc, panel, series, cut):
+def _tail_starts(fc, series, cut):
     """First value of every cut-off's history that its forecast reads (0: the whole history)."""
     if not _local(fc):
         return np.zeros_like(cut)
-    first = cut - first_cutoff(fc)
-    if masks(fc):
-        # Filling forward reads back to the last observed value at or before the tail's start.
-        values = panel.values
-        seen = np.where(np.isnan(values), -1, np.arange(values.size))
-        last = np.maximum.accumulate(seen)[panel.indptr[series] + first] - panel.indptr[series]
-        first = np.where(last >= 0, last, first)
-    return first
+    return cut - first_cutoff(fc)
 
 
 def _batches(fc, series, cut, begin):
@@ -127,7 +123,7 @@ def predict_insample(fc, horizon=1):
     horizon = int(horizon)
     panel = fc.panel_
     series, cut = _cutoffs(fc, panel)
-    begin = _tail_starts(fc, panel, series, cut)
+    begin = _tail_starts(fc, series, cut)
     stamps = [panel.axis.history(i) for i in range(panel.n_series)]
     forecasts = np.empty((cut.size, horizon))
     for rows in _batches(fc, series, cut, begin):
