@@ -8,7 +8,8 @@ import tsrnn
 from tsrnn import RNNForecaster
 from tsrnn.data.fused_gather import FusedGather
 from tsrnn.data.masking import fill_forward, masked_window_stats
-from tsrnn.data.windows import WindowSampler, window_stats
+from tsrnn.data.masked_windows import MaskedWindowSampler
+from tsrnn.data.windows import window_stats
 from tsrnn.forecasters.baselines import Naive
 
 FAST = dict(cell="gru", hidden_size=8, window=24, horizon=4, epochs=2, random_state=0)
@@ -76,8 +77,8 @@ def test_sampler_masks_targets_flags_inputs_and_never_yields_nan():
     values[rng.choice(200, 40, replace=False)] = np.nan
     values[0] = 1.0
     indptr = np.array([0, 90, 200])
-    sampler = WindowSampler(values, indptr, 16, 3, scaling="window", season_length=4, baseline="seasonal_naive",
-                            mask_missing=True)  # fmt: skip
+    sampler = MaskedWindowSampler(values, indptr, 16, 3, scaling="window", season_length=4,
+                                  baseline="seasonal_naive")  # fmt: skip
     assert FusedGather.for_sampler(sampler, np.float32, 32) is None  # the fused gather has no mask: gather is used
     x, y, w = sampler.gather(np.arange(len(sampler)), np.float64)
     assert x.shape == (len(sampler), 16, 2) and np.isfinite(x).all() and np.isfinite(y).all()

@@ -62,7 +62,7 @@ class FusedGather:
             fused_training()
             and sampler._covariates is None
             and sampler._observed_from is None
-            and sampler._missing is None
+            and getattr(sampler, "_missing", None) is None
             and sampler._spans is not None
             and sampler.baseline in _COVERED
             and sampler.scaling in (None, "window")

@@ -16,7 +16,7 @@ value and a missing-indicator:
   baseline value that falls on a NaN is the nearest observed value before it;
 * a missing target carries no weight in the loss (its value is set to 0, so no NaN reaches it).
 
-Training (:class:`tsrnn.data.windows.WindowSampler` with ``mask_missing=True``) and prediction
+Training (:class:`tsrnn.data.masked_windows.MaskedWindowSampler`) and prediction
 apply the same rules, so a forecast from a history that ends in NaN is the forecast from its
 last observed values, with the indicator set for the steps filled since.
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fill_forward", "masked_gather", "masked_window_stats", "observed_counts", "usable_samples"]
+__all__ = ["fill_forward", "masked_window_stats", "observed_counts", "usable_samples"]
 
 
 def fill_forward(values, indptr, season_length=1):
@@ -172,47 +172,3 @@ def usable_samples(missing, starts, history, window, horizon, first_target):
     inputs = observed_counts(missing, begin, begin + window)
     targets = observed_counts(missing, begin + first_target + 1, begin + window + horizon)
     return (inputs > 0) & (targets > 0)
-
-
-def masked_gather(sampler, idx, dtype):
-    """``sampler.gather(idx, dtype)`` for a sampler with ``mask_missing=True``: the indicator input, masked targets.
-
-    Returns
-    -------
-    x : (B, window, 2) array
-        The scaled (filled) value and the missing-indicator (1.0 where the value was NaN).
-    y : (B, window, horizon) array
-        Targets less the baseline, 0 where the target is missing.
-    weight : (B, window, horizon) array
-        0 for missing targets (and as ``gather`` gives it otherwise).
-    """
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    from .windows import baseline_forecast, stats_dtype
-
-    s = sampler
-    starts = s.starts[idx]
-    spans, miss = s._spans[starts], s._missing_spans[starts]
-    H, W = s.history, s.window
-    if s.scaling == "window":
-        spans = spans.astype(stats_dtype(spans, dtype), copy=False)
-        loc, scale = masked_window_stats(spans[:, H : H + W], miss[:, H : H + W], s.seasons[0])
-        spans = ((spans - loc) / scale).astype(dtype, copy=False)
-    else:
-        spans = spans.astype(dtype, copy=False)
-    x = np.stack([spans[:, H : H + W], miss[:, H : H + W].astype(dtype)], axis=2)
-    y = sliding_window_view(spans[:, H + 1 :], s.horizon, axis=1)[:, :W]
-    if s.baseline is not None:
-        chosen = None if s._choice is None else s._choice[starts + H + W - 1]
-        y = y - baseline_forecast(spans[:, : H + W], s.horizon, s.seasons, s.baseline, window=W, chosen=chosen)
-    lost = sliding_window_view(miss[:, H + 1 :], s.horizon, axis=1)[:, :W]
-    y = np.where(lost, 0, y).astype(dtype, copy=False)
-    weight = (~lost).astype(dtype)
-    if s.target_steps == "last":
-        weight[:, :-1] = 0
-    elif s.first_step:
-        weight[:, : s.first_step] = 0
-    if s._observed_from is not None:
-        pos = (starts + H + 1)[:, None, None] + np.arange(W)[None, :, None] + np.arange(s.horizon)
-        weight *= pos >= s._observed_from[idx][:, None, None]
-    return x, y, weight

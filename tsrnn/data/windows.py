@@ -22,8 +22,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .masking import fill_forward, masked_gather, usable_samples
-
 __all__ = [
     "BASELINES",
     "WindowSampler",
@@ -323,11 +321,6 @@ class WindowSampler:
     padded : (n_series,) int array, optional
         How many of each series' first values are padding (copies put before a short
         series so that it fills a sample): targets at those positions carry no weight.
-    mask_missing : bool, default False
-        ``values`` may hold NaN (:mod:`tsrnn.data.masking`): they are filled forward, the
-        window statistics ignore them, x gets a second column, the missing-indicator, and
-        missing targets get weight 0. Samples without an observed input or weighted target
-        are left out. Not with ``covariates``.
 
     Attributes
     ----------
@@ -342,18 +335,13 @@ class WindowSampler:
     """
 
     def __init__(self, values, indptr, window, horizon, step=1, ends=None, target_steps="all", scaling=None,
-                 season_length=1, baseline=None, covariates=None, padded=None, mask_missing=False):  # fmt: skip
+                 season_length=1, baseline=None, covariates=None, padded=None):  # fmt: skip
         if target_steps not in ("all", "last"):
             raise ValueError(f"target_steps={target_steps!r} is not known; expected 'all' or 'last'")
         if scaling not in (None, "window"):
             raise ValueError(f"scaling={scaling!r} is not known; expected None or 'window'")
         if baseline not in BASELINES:
             raise ValueError(f"baseline={baseline!r} is not known; expected one of {BASELINES}")
-        self._missing = None
-        if mask_missing:
-            if covariates is not None:
-                raise ValueError("mask_missing=True does not take covariates")
-            values, self._missing = fill_forward(values, indptr, _seasons(season_length)[0])
         self.values = values
         self.window = int(window)
         self.horizon = int(horizon)
@@ -379,11 +367,6 @@ class WindowSampler:
                 series.append(np.full(count, i, dtype=np.int64))
         self.starts = np.concatenate(starts) if starts else np.empty(0, np.int64)
         self.series = np.concatenate(series) if series else np.empty(0, np.int64)
-        if self._missing is not None:
-            first = self.window - 1 if target_steps == "last" else self.first_step
-            keep = usable_samples(self._missing, self.starts, self.history, self.window, self.horizon, first)
-            self.starts, self.series = self.starts[keep], self.series[keep]
-            self._missing_spans = sliding_window_view(self._missing, span) if values.size >= span else None
         self._observed_from = None
         if padded is not None and np.any(padded):
             # Absolute position of every sample's series' first real value.
@@ -414,14 +397,12 @@ class WindowSampler:
 
         Returns
         -------
-        x : (B, window, 1) array; (B, window, 1 + horizon * K) with covariates; (B, window, 2) with mask_missing
+        x : (B, window, 1) array, or (B, window, 1 + horizon * K) with ``covariates``
         y : (B, window, horizon) array
             ``y[b, t]`` = the ``horizon`` values after input step t (less the baseline's).
         weight : (B, window, horizon) array or None
             With ``target_steps="last"`` or a seasonal baseline (0 for the steps that train nothing).
         """
-        if self._missing is not None:
-            return masked_gather(self, idx, dtype)
         spans = self._spans[self.starts[idx]]
         H, W = self.history, self.window
         if self.scaling == "window":

@@ -6,7 +6,7 @@ from the filled values) are :mod:`tsrnn.data.masking`'s. Here they meet the fore
 * :func:`observed_values`: the data filled forward in its own units, so the model-space
   transforms (log, seasonal adjustment, a per-series scaler) see finite values, with the
   positions that were missing; :func:`with_gaps` puts the NaNs back in the model space, where
-  training (:class:`tsrnn.data.windows.WindowSampler`) and prediction (:func:`masked_windows`)
+  training (:class:`tsrnn.data.masked_windows.MaskedWindowSampler`) and prediction (:func:`masked_windows`)
   fill them again by the same rule;
 * the network reads one more input, the indicator (:func:`indicator_inputs`; model files
   check it); the recursive strategy's closed loop feeds back observed values, whose indicator

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
+from ...data.masked_windows import MaskedWindowSampler
 from ...data.windows import WindowSampler
 from .missing import indicator_inputs, masks
 from .model_space import window_baseline
@@ -119,10 +120,10 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
             need = window + fc._history(window) + out
             z, dptr, train_len, padded, covariates = pad_short_series(z, dptr, train_len, need, min_train_length(fc),
                                                                       covariates)  # fmt: skip
-        sampler = WindowSampler(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
-                                scaling="window" if fc.scaler == "window" else None,
-                                season_length=fc._window_seasons(window), baseline=window_baseline(fc),
-                                covariates=covariates, padded=padded, mask_missing=masks(fc))  # fmt: skip
+        kind = MaskedWindowSampler if masks(fc) else WindowSampler
+        sampler = kind(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
+                       scaling="window" if fc.scaler == "window" else None, season_length=fc._window_seasons(window),
+                       baseline=window_baseline(fc), covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
                                             embed=bool(fc.series_embedding), reuse=True)  # fmt: skip
         # The sampler's batches come from values checked in fit; with "last", only the last step's targets weigh.
