@@ -19,20 +19,22 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
-from .docs import RNN_FORECASTER_DOC
+from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
+from .insample import predict_insample
 from .magnitude import check_model_range
+from .missing import check_mask, observed_origins, observed_values, with_gaps
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
-from .static import fit_static
 from .prediction import (
     forecast_member,
     point_of_quantiles,
     predict_members,
     quantile_columns,
 )
+from .static import fit_static
 from .training import train_members, validation_set
 
 __all__ = ["RNNForecaster"]
@@ -212,8 +214,10 @@ class RNNForecaster(BaseForecaster):
         cell = check_params(self)
         self.train_windows_ = 0
         fit_log_and_seasons(self, panel)
+        check_mask(self, X, static)
         windows = self._member_windows(self.seasons_)
-        dvals, dptr, _ = self._diff(panel.values, panel.indptr)
+        values, missing = observed_values(self, panel)
+        dvals, dptr, _ = self._diff(values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
         # Training windows of the first member's window (what baseline="auto" weighs, before any padding).
@@ -222,11 +226,11 @@ class RNNForecaster(BaseForecaster):
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
         check_model_range(self, panel, dvals, dptr, stats)
-        z = scale(dvals, dptr, stats)
+        z = with_gaps(scale(dvals, dptr, stats), missing)
         self.n_series_ = panel.n_series
         fit_static(self, panel, static)
         covariates = fit_covariates(self, panel, X, dptr)
-        val_set = validation_set(self, z, dptr, lengths, covariates)
+        val_set = observed_origins(self, validation_set(self, z, dptr, lengths, covariates))
         with single_blas_thread():
             models, history, best_epochs = train_members(self, cell, windows, z, dptr, train_len, val_set, covariates)
         self.models_ = models
@@ -252,6 +256,11 @@ class RNNForecaster(BaseForecaster):
         if self.quantiles_ is None:
             raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
         return predict_members(self, panel, h, positions, X, static)
+
+    def predict_insample(self, horizon=1):
+        return predict_insample(self, horizon)
+
+    predict_insample.__doc__ = PREDICT_INSAMPLE_DOC
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
