@@ -185,6 +185,9 @@ def test_mask_refuses_regressors():
     X = df[["unique_id", "ds"]].assign(x=1.0)
     with pytest.raises(ValueError, match=r"fill_missing='mask' does not combine with covariates"):
         RNNForecaster(fill_missing="mask", **FAST).fit(df, X=X)
+    static = pd.DataFrame({"unique_id": df.unique_id.unique()}).assign(size=1.0)
+    with pytest.raises(ValueError, match=r"does not combine with covariates \(X, static"):
+        RNNForecaster(fill_missing="mask", **FAST).fit(df, static=static)
 
 
 def test_other_forecasters_refuse_nan_and_have_no_mask():
