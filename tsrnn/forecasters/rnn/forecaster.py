@@ -19,10 +19,12 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
-from .docs import RNN_FORECASTER_DOC
+from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
+from .insample import predict_insample
 from .magnitude import check_model_range
+from .missing import check_mask, observed_origins, observed_values, with_gaps
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
@@ -32,6 +34,7 @@ from .prediction import (
     predict_members,
     quantile_columns,
 )
+from .static import fit_static
 from .training import train_members, validation_set
 
 __all__ = ["RNNForecaster"]
@@ -42,6 +45,7 @@ class RNNForecaster(BaseForecaster):
     __doc__ = RNN_FORECASTER_DOC
 
     _supports_exog = True
+    _supports_static = True
 
     def __init__(
         self,
@@ -90,6 +94,7 @@ class RNNForecaster(BaseForecaster):
         calendar_features=False,
         series_embedding=None,
         short_series="drop",
+        past_covariates=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -136,6 +141,7 @@ class RNNForecaster(BaseForecaster):
         self.calendar_features = calendar_features
         self.series_embedding = series_embedding
         self.short_series = short_series
+        self.past_covariates = past_covariates
 
     @classmethod
     def _test_params(cls):
@@ -204,12 +210,14 @@ class RNNForecaster(BaseForecaster):
         return back(self, forecasts, tails)
 
     # -------------------------------------------------------------------- fit
-    def _fit(self, panel, X=None):
+    def _fit(self, panel, X=None, static=None):
         cell = check_params(self)
         self.train_windows_ = 0
         fit_log_and_seasons(self, panel)
+        check_mask(self, X, static)
         windows = self._member_windows(self.seasons_)
-        dvals, dptr, _ = self._diff(panel.values, panel.indptr)
+        values, missing = observed_values(self, panel)
+        dvals, dptr, _ = self._diff(values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
         # Training windows of the first member's window (what baseline="auto" weighs, before any padding).
@@ -218,10 +226,11 @@ class RNNForecaster(BaseForecaster):
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
         check_model_range(self, panel, dvals, dptr, stats)
-        z = scale(dvals, dptr, stats)
+        z = with_gaps(scale(dvals, dptr, stats), missing)
         self.n_series_ = panel.n_series
+        fit_static(self, panel, static)
         covariates = fit_covariates(self, panel, X, dptr)
-        val_set = validation_set(self, z, dptr, lengths, covariates)
+        val_set = observed_origins(self, validation_set(self, z, dptr, lengths, covariates))
         with single_blas_thread():
             models, history, best_epochs = train_members(self, cell, windows, z, dptr, train_len, val_set, covariates)
         self.models_ = models
@@ -238,33 +247,39 @@ class RNNForecaster(BaseForecaster):
         """One network's forecasts in the model space (:func:`.prediction.forecast_member`)."""
         return forecast_member(self, model, window, histories, h, covs, series)
 
-    def _predict(self, panel, h, positions=None, X=None):
-        result = predict_members(self, panel, h, positions, X)
+    def _predict(self, panel, h, positions=None, X=None, static=None):
+        result = predict_members(self, panel, h, positions, X, static)
         return result if self.quantiles_ is None else point_of_quantiles(self.quantiles_, result)
 
-    def _predict_quantiles(self, panel, h, positions=None, X=None):
+    def _predict_quantiles(self, panel, h, positions=None, X=None, static=None):
         """(n, h, Q) sorted quantile forecasts of a quantile head, in the data's units."""
         if self.quantiles_ is None:
             raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
-        return predict_members(self, panel, h, positions, X)
+        return predict_members(self, panel, h, positions, X, static)
+
+    def predict_insample(self, horizon=1):
+        return predict_insample(self, horizon)
+
+    predict_insample.__doc__ = PREDICT_INSAMPLE_DOC
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
         return ("quantile", "conformal") if self.quantiles is not None else ("conformal",)
 
-    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
+    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None, static=None):
         """Point forecasts and interval bounds from one pass: a quantile head's sorted quantiles give both."""
         if method == "quantile" and self.quantiles is None:
             raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
                              "quantiles=[0.1, 0.5, 0.9] for 80% intervals; or use interval_method='conformal'")  # fmt: skip
         chosen = self._interval_methods()[0] if method is None else method
-        if chosen == "conformal" and self.exog_names_:
+        if chosen == "conformal" and (self.exog_names_ or self.static_numeric_ or self.static_categorical_):
             raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
-                             "regressors X; fit it with quantiles=[...] and use interval_method='quantile'")  # fmt: skip
+                             "regressors X or static covariates; fit it with quantiles=[...] and use "
+                             "interval_method='quantile'")  # fmt: skip
         if chosen != "quantile":
-            return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X)
+            return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X, static=static)
         columns = quantile_columns(self.quantiles_, levels)
-        quantiles = self._predict_quantiles(panel, h, positions, X)
+        quantiles = self._predict_quantiles(panel, h, positions, X, static)
         lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
         hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
         return point_of_quantiles(self.quantiles_, quantiles), lo, hi

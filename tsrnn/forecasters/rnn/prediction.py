@@ -2,7 +2,8 @@
 
 :func:`forecast_member` runs one network on the model-space histories (window scaling,
 baseline, the recursive closed loop; a direct forecast runs the network on groups of series,
-:meth:`tsrnn.nn.RecurrentRegressor.forward_last`, so its memory does not grow with their number); :func:`predict_members` takes a panel through the
+:meth:`tsrnn.nn.RecurrentRegressor.forward_last`, so its memory does not grow with their
+number); :func:`predict_members` takes a panel through the
 forecaster's transforms and back and returns the point forecasts, or the sorted quantiles of
 a quantile head; :func:`validation_loss` scores a network on held-out origins during training.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..._threads import single_blas_thread
-from ...data.samples import covariate_inputs, pad_left, with_series_column
+from ...data.samples import covariate_inputs, pad_left, with_series_features
 from ...data.transforms import fit_scaler, scale, unscale
 from ...data.windows import baseline_forecast, season_choice, stats_dtype, window_stats
-from .covariates import predict_covariates, series_positions
+from .covariates import predict_covariates
 from .magnitude import check_model_range
+from .missing import masked_windows, masks, observed_values, value_only, with_gaps
 from .model_space import window_baseline
+from .static import predict_series_table, series_table
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
 
@@ -44,8 +47,9 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     h : int
     covs : list of (n_i + horizon, K) arrays, optional
         Covariates of every history step and of the ``horizon`` steps after it.
-    series : (n,) int array, optional
-        Series positions, for ``series_embedding``.
+    series : (n, C) array, optional
+        Per-series input columns (static covariates, the series position for
+        ``series_embedding``; :func:`.static.series_table`).
 
     Returns
     -------
@@ -55,11 +59,12 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     """
     check_h(fc, h)
     prep = member_inputs(fc, window, histories, h, covs, series)
+    n, loc, scale_, base = len(histories), prep.loc, prep.scale, prep.base
     if fc.strategy == "recursive":
         out, state = model.forward(prep.inputs)
-        pred = _closed_loop(fc, model, out, state, h, prep.full, prep.seasons, prep.chosen)
-        return pred * prep.scale + prep.loc, prep.loc, prep.scale
-    n, loc, scale_, base = len(histories), prep.loc, prep.scale, prep.base
+        extra = None if covs is None and series is None else _loop_inputs(fc, h, histories, covs, series)
+        pred = _closed_loop(fc, model, out, state, h, prep.full, prep.seasons, prep.chosen, extra)
+        return pred * scale_ + loc, loc, scale_
     last = last_outputs(model, prep.inputs)
     if fc.quantiles_ is not None:
         pred = last.reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
@@ -85,7 +90,7 @@ class MemberInputs:
     Attributes
     ----------
     inputs : (n, length, I) array
-        The network's input windows (covariates and the series column after the values).
+        The network's input windows (indicators, covariates and series columns after the values).
     full : (n, pre + length) array
         Window-scaled values, ``pre`` of them before each window for the baseline.
     loc, scale : (n, 1) arrays
@@ -105,17 +110,25 @@ class MemberInputs:
 def member_inputs(fc, window, histories, h, covs=None, series=None):
     """:class:`MemberInputs` of one network's forecast from ``histories`` (arguments as :func:`forecast_member`)."""
     seasons = fc._window_seasons(window)
-    full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
+    flags = None
+    if masks(fc):
+        full, loc, scale_, length, flags = masked_windows(fc, window, histories, seasons)
+    else:
+        full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
     chosen = None
     baseline = window_baseline(fc)
     if baseline in ("seasonal_naive", "seasonal_average") and len(seasons) > 1:
         # Each series' whole history picks its season, as every training window's history did.
         chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
     inputs = np.ascontiguousarray(full[:, full.shape[1] - length :])[:, :, None]
+    if flags is not None:
+        inputs = np.concatenate([inputs, flags], axis=2)
     if covs is not None:
-        inputs = np.concatenate([inputs, covariate_inputs(covs, length, fc.horizon, fc._np_dtype)], axis=2)
+        # A recursive model's window reads the covariates up to the first forecast step; the loop the rest.
+        window_covs = covs if fc.strategy == "direct" else [c[: s.size + 1] for c, s in zip(covs, histories)]
+        inputs = np.concatenate([inputs, covariate_inputs(window_covs, length, fc._out_size, fc._np_dtype)], axis=2)
     if series is not None:
-        inputs = with_series_column(inputs, series)
+        inputs = with_series_features(inputs, series)
     base = None
     if baseline is not None and fc.strategy != "recursive":
         base = baseline_forecast(full, fc.horizon, seasons, baseline, last_only=True, window=length,
@@ -149,8 +162,22 @@ def _scaled_windows(fc, window, histories, seasons):
     return full, loc, scale_, length
 
 
-def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
-    """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added."""
+def _loop_inputs(fc, h, histories, covs, series):
+    """(n, h - 1, C) inputs beside the fed-back value at forecast steps 2 .. h: next step's covariates, series columns."""
+    n, dtype = len(histories), fc._np_dtype
+    parts = []
+    if covs is not None:
+        parts.append(np.stack([c[s.size + 1 : s.size + h] for c, s in zip(covs, histories)]).astype(dtype))
+    if series is not None:
+        parts.append(np.broadcast_to(np.asarray(series, dtype=dtype)[:, None, :], (n, h - 1, series.shape[1])))
+    return np.ascontiguousarray(np.concatenate(parts, axis=2))
+
+
+def _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra=None):
+    """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added.
+
+    ``extra`` (n, h - 1, C): the other inputs of every fed-back step (a model with covariates).
+    """
     from ...nn.recursive import closed_loop
 
     n = full.shape[0]
@@ -164,10 +191,15 @@ def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
         lag = chosen
     else:
         lag = np.full(n, seasons[0], dtype=np.int64)
-    return closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
+    if extra is not None:  # covariates or static inputs (fill_missing="mask" refuses both)
+        from ...nn.covariate_loop import covariate_closed_loop
+
+        return covariate_closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag,
+                                     extra)[:, :, 0]  # fmt: skip
+    return closed_loop(value_only(fc, model), out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
 
 
-def predict_members(fc, panel, h, positions=None, X=None):
+def predict_members(fc, panel, h, positions=None, X=None, static=None):
     """Forecasts of every series of ``panel`` in the data's units: the median over the ensemble's networks.
 
     Parameters
@@ -179,6 +211,8 @@ def predict_members(fc, panel, h, positions=None, X=None):
         The panel's series among the fitted ones (None: new history).
     X : pandas object, optional
         Regressors, for a model fitted with them.
+    static : pandas.DataFrame, optional
+        Static covariates of new series (with new history only).
 
     Returns
     -------
@@ -186,13 +220,14 @@ def predict_members(fc, panel, h, positions=None, X=None):
         (the median per quantile across members first, then sorted: quantiles never cross).
     """
     check_h(fc, h)
-    dvals, dptr, tails = fc._diff(panel.values, panel.indptr)
+    values, missing = observed_values(fc, panel)
+    dvals, dptr, tails = fc._diff(values, panel.indptr)
     stats = fit_scaler(fc._series_scaler, dvals, dptr)
     check_model_range(fc, panel, dvals, dptr, stats)
-    z = scale(dvals, dptr, stats)
+    z = with_gaps(scale(dvals, dptr, stats), missing)
     histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
-    covs = predict_covariates(fc, panel, positions, X, np.diff(dptr))
-    series = series_positions(fc, panel, positions) if fc.series_embedding else None
+    covs = predict_covariates(fc, panel, positions, X, np.diff(dptr), h if fc.strategy == "recursive" else None)
+    series = predict_series_table(fc, panel, positions, static)
     forecasts = []
     with single_blas_thread():
         for model, window in zip(fc.models_, fc.windows_):
@@ -215,15 +250,19 @@ def point_of_quantiles(quantiles_, result):
 
 def validation_loss(fc, model, window, val_set, loss):
     """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
-    ids = val_set[3] if fc.series_embedding else None
-    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids)
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2],
+                                        series_table(fc, val_set[3]))  # fmt: skip
     dtype = fc._np_dtype
     target = ((val_set[1] - loc) / scale_).astype(dtype)
+    # Missing targets (fill_missing="mask") weigh nothing.
+    weight = np.isfinite(target).astype(dtype) if masks(fc) else None
+    if weight is not None:
+        target = np.where(weight > 0, target, 0).astype(dtype)
     if fc.quantiles_ is not None:
         pred = ((pred - loc[..., None]) / scale_[..., None]).astype(dtype)
-        return float(loss.pinball(pred, target)[0])
+        return float(loss.pinball(pred, target, weight)[0])
     pred = ((pred - loc) / scale_).astype(dtype)
-    return float(loss(pred, target)[0])
+    return float(loss(pred, target, weight)[0])
 
 
 def _level_text(level) -> str:

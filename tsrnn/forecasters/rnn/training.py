@@ -13,9 +13,18 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
+from ...data.masked_windows import MaskedWindowSampler
+from ...data.samples import (
+    pad_short_series,
+    repeat_targets,
+    stream_batches,
+    validation_origins,
+    window_batches,
+)
 from ...data.windows import WindowSampler
+from .missing import indicator_inputs, masks
 from .model_space import window_baseline
+from .static import series_table, static_sizes
 from .validation import validation_scorer
 
 __all__ = ["new_model", "train_members", "train_member", "validation_set"]
@@ -36,11 +45,13 @@ def new_model(fc, cell, seed=None, init=None):
 
     out = fc._out_size * fc._n_quantiles
     init = fc.init if init is None else init
-    if fc._n_covariates or fc.series_embedding:
-        return CovariateRegressor(cell, fc._n_covariates, fc.horizon, fc.hidden_size, out,
+    numeric, categorical = getattr(fc, "static_numeric_", None) or [], getattr(fc, "static_categorical_", None) or []
+    if fc._n_covariates or fc.series_embedding or numeric or categorical:
+        return CovariateRegressor(cell, fc._n_covariates, fc._out_size, fc.hidden_size, out,
                                   fc.num_layers, fc._np_dtype, seed, init, fc.dropout, fc.n_series_,
-                                  int(fc.series_embedding or 0))  # fmt: skip
-    return RecurrentRegressor(cell, 1, fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
+                                  int(fc.series_embedding or 0), n_past=len(getattr(fc, "past_names_", None) or []),
+                                  n_static=len(numeric), static_sizes=static_sizes(categorical))  # fmt: skip
+    return RecurrentRegressor(cell, 1 + indicator_inputs(fc), fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
                               seed=seed, init=init, dropout=fc.dropout, device=fc.device)  # fmt: skip
 
 
@@ -111,6 +122,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
                    decoupled_weight_decay=fc.optimizer == "adamw")  # fmt: skip
     loss = get_loss(fc.loss) if fc.quantiles_ is None else HorizonPinballLoss(fc.quantiles_)
     out = fc._out_size
+    table = series_table(fc, np.arange(fc.n_series_))
     if fc.training == "windows":
         trainer = TBPTTTrainer(model, loss, opt, mode="windows", clip_norm=fc.clip_norm)
         padded = None
@@ -118,19 +130,19 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
             need = window + fc._history(window) + out
             z, dptr, train_len, padded, covariates = pad_short_series(z, dptr, train_len, need, min_train_length(fc),
                                                                       covariates)  # fmt: skip
-        sampler = WindowSampler(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
-                                scaling="window" if fc.scaler == "window" else None,
-                                season_length=fc._window_seasons(window), baseline=window_baseline(fc),
-                                covariates=covariates, padded=padded)  # fmt: skip
+        kind = MaskedWindowSampler if masks(fc) else WindowSampler
+        sampler = kind(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
+                       scaling="window" if fc.scaler == "window" else None, season_length=fc._window_seasons(window),
+                       baseline=window_baseline(fc), covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
-                                            embed=bool(fc.series_embedding), reuse=True)  # fmt: skip
+                                            table=table, reuse=True)  # fmt: skip
         # The sampler's batches come from values checked in fit; with "last", only the last step's targets weigh.
         trainer._batches_checked = True
         trainer._last_step = fc.target_steps == "last"
     else:
         trainer = TBPTTTrainer(model, loss, opt, mode="stateful", k=fc.tbptt or window, clip_norm=fc.clip_norm)
         batches, n_batches = stream_batches(z, dptr, train_len, out, window, shuffle_rng, fc.batch_size,
-                                            fc._np_dtype, trainer.reset_state)  # fmt: skip
+                                            fc._np_dtype, trainer.reset_state, covariates, table)  # fmt: skip
     if fc.quantiles_ is not None:
         batches = repeat_targets(batches, fc._n_quantiles)
     desc = f"{fc.name_} fit" + (f" {member + 1}/{fc.n_ensemble}" if fc.n_ensemble > 1 else "")

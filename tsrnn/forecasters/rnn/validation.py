@@ -12,8 +12,9 @@ for the loss, into buffers allocated once: no gradients, no per-epoch NumPy temp
 outside the network's forward, and the same loss bit for bit.
 
 It covers what the fused training step covers (a CPU
-:class:`~tsrnn.nn.RecurrentRegressor`, MSE, MAE or Huber) with a direct point forecast and
-no covariates; other fits keep ``validation_loss``.
+:class:`~tsrnn.nn.RecurrentRegressor`, MSE, MAE or Huber) with a direct point forecast, no
+covariates (dynamic or static), no series embedding and no masked missing values; other
+fits keep ``validation_loss``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import numpy as np
 
 from ..._config import fused_training
 from ...nn.fused_step import FusedStep
+from .missing import masks
 from .prediction import last_outputs, member_inputs, validation_loss
+from .static import series_table
 
 __all__ = ["ValidationPass", "validation_scorer"]
 
@@ -65,7 +68,8 @@ class ValidationPass:
             and fc.strategy == "direct"
             and fc.quantiles_ is None
             and val_set[2] is None
-            and not fc.series_embedding
+            and series_table(fc, val_set[3]) is None
+            and not masks(fc)
         )
 
     def __call__(self, model) -> float:
