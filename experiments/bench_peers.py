@@ -11,8 +11,11 @@ Each library runs in its own process: tsrnn with this interpreter (this checkout
 path), Darts and neuralforecast each in a virtual environment this script creates under
 experiments/.venvs/ (``python -m venv``, then ``pip install torch==2.13.0`` first, so that
 pip takes the CPU build of torch on this machine's disk rather than a CUDA build of several
-GB, then the peer with torch pinned; the environment is refused if its resolver moved
-torch). A peer that cannot be installed is skipped with the reason.
+GB, then the peer with torch pinned: ``darts[torch]``, since plain ``darts`` 0.48 brings
+neither torch nor Lightning, and ``neuralforecast``; the environment is refused if its
+resolver moved torch, and its ``pip freeze`` is kept in .venvs/<peer>/versions.txt). A
+peer that cannot be installed is skipped with the reason. ``--threads N`` sets every
+library's thread count (OMP/MKL/OpenBLAS/numba); by default each keeps its own.
 
 Table 1, the same network in each library: one layer, hidden 64, input window 168, 48
 outputs, batch 64, float32, all M4 Hourly series (Hourly-train.csv from the data folder).
