@@ -6,8 +6,8 @@ covariates, the series vectors). :func:`check_saved_state` checks each against w
 arrays imply, so a header that promises a larger network than its weights hold, or windows far
 beyond its stored history, is refused before anything is allocated:
 
-* ``hidden_size``, ``num_layers``, the head's outputs (``horizon`` x quantiles for the direct
-  strategy), the inputs (covariates and the series vector) and the embedding's rows must
+* ``hidden_size``, ``num_layers``, the head's outputs (``horizon`` x quantiles, or x the
+  distribution's P parameters, for the direct strategy), the inputs (covariates and the series vector) and the embedding's rows must
   agree with the shapes of every member's weights;
 * every window is at most ``max(4 L, 2 horizon, 16)`` and every season at most
   ``max(L, window)``, with L the longest stored series (the default window rule gives at most
@@ -134,10 +134,11 @@ def _check_member(fc, cell, header, weights, prefix) -> None:
     if ih != (G * H, 1 + K + E):
         raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}) and "
                          f"params.series_embedding ({E}) imply {(G * H, 1 + K + E)}")  # fmt: skip
-    out = fc._out_size * (len(fc.quantiles_) if fc.quantiles_ else 1)
+    out = fc._out_size * fc._head_width
     head = _shape(weights, "head.weight", prefix, 2)
     if head != (out, H + int(fc.horizon) * K):
-        raise ValueError(f"params.horizon is {fc.horizon} (strategy {fc.strategy!r}, quantiles {fc.quantiles!r}), "
+        raise ValueError(f"params.horizon is {fc.horizon} (strategy {fc.strategy!r}, quantiles {fc.quantiles!r}, "
+                         f"distribution {fc.distribution!r}), "
                          f"but arrays['{prefix}head.weight'] has shape {head}; expected "
                          f"{(out, H + int(fc.horizon) * K)}")  # fmt: skip
     if E and _shape(weights, "embedding.weight", prefix, 2) != (fc.panel_.n_series, E):

@@ -26,6 +26,8 @@ from .magnitude import check_model_range
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
+from .distribution_head import check_counts, n_params
+from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples
 from .prediction import (
     forecast_member,
     point_of_quantiles,
@@ -90,6 +92,7 @@ class RNNForecaster(BaseForecaster):
         calendar_features=False,
         series_embedding=None,
         short_series="drop",
+        distribution=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -136,6 +139,7 @@ class RNNForecaster(BaseForecaster):
         self.calendar_features = calendar_features
         self.series_embedding = series_embedding
         self.short_series = short_series
+        self.distribution = distribution
 
     @classmethod
     def _test_params(cls):
@@ -158,8 +162,9 @@ class RNNForecaster(BaseForecaster):
         return self.horizon if self.strategy == "direct" else 1
 
     @property
-    def _n_quantiles(self):
-        return len(self.quantiles_) if getattr(self, "quantiles_", None) else 1
+    def _head_width(self):
+        """Outputs per forecast step: the Q quantiles, the distribution's P parameters, or 1."""
+        return len(self.quantiles_) if getattr(self, "quantiles_", None) else n_params(self)
 
     @property
     def _n_covariates(self):
@@ -207,6 +212,7 @@ class RNNForecaster(BaseForecaster):
     def _fit(self, panel, X=None):
         cell = check_params(self)
         self.train_windows_ = 0
+        check_counts(self, panel)
         fit_log_and_seasons(self, panel)
         windows = self._member_windows(self.seasons_)
         dvals, dptr, _ = self._diff(panel.values, panel.indptr)
@@ -239,30 +245,43 @@ class RNNForecaster(BaseForecaster):
         return forecast_member(self, model, window, histories, h, covs, series)
 
     def _predict(self, panel, h, positions=None, X=None):
+        check_counts(self, panel)
         result = predict_members(self, panel, h, positions, X)
+        if self.distribution_ is not None:
+            return result[:, :, 0]  # the median: of every member's distribution, then across members
         return result if self.quantiles_ is None else point_of_quantiles(self.quantiles_, result)
 
-    def _predict_quantiles(self, panel, h, positions=None, X=None):
-        """(n, h, Q) sorted quantile forecasts of a quantile head, in the data's units."""
+    def _predict_quantiles(self, panel, h, positions=None, X=None, q=None):
+        """(n, h, Q) sorted quantile forecasts of a quantile head (or a distribution head's ``q``), in the data's units."""
+        if self.distribution_ is not None:
+            return distribution_quantiles(self, panel, h, positions, X, q)
         if self.quantiles_ is None:
-            raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
+            raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...] or distribution=...")
         return predict_members(self, panel, h, positions, X)
+
+    def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None):
+        """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
+        return predict_samples(self, panel, h, positions, X, num_samples, random_state)
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
-        return ("quantile", "conformal") if self.quantiles is not None else ("conformal",)
+        probabilistic = self.quantiles is not None or self.distribution is not None
+        return ("quantile", "conformal") if probabilistic else ("conformal",)
 
     def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
         """Point forecasts and interval bounds from one pass: a quantile head's sorted quantiles give both."""
-        if method == "quantile" and self.quantiles is None:
+        if method == "quantile" and self.quantiles is None and self.distribution is None:
             raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
-                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals; or use interval_method='conformal'")  # fmt: skip
+                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals, or distribution='student_t'; or use "
+                             "interval_method='conformal'")  # fmt: skip
         chosen = self._interval_methods()[0] if method is None else method
         if chosen == "conformal" and self.exog_names_:
             raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
                              "regressors X; fit it with quantiles=[...] and use interval_method='quantile'")  # fmt: skip
         if chosen != "quantile":
             return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X)
+        if self.distribution_ is not None:
+            return distribution_intervals(self, panel, h, positions, levels, X)
         columns = quantile_columns(self.quantiles_, levels)
         quantiles = self._predict_quantiles(panel, h, positions, X)
         lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)

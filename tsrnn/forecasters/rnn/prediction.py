@@ -13,10 +13,12 @@ import numpy as np
 from ..._threads import single_blas_thread
 from ...data.samples import covariate_inputs, pad_left, with_series_column
 from ...data.transforms import fit_scaler, scale, unscale
-from ...data.windows import baseline_forecast, season_choice, stats_dtype, window_stats
+from ...data.windows import baseline_forecast, season_choice, stats_dtype
 from .covariates import predict_covariates, series_positions
+from .distribution_head import input_window_stats, params_in_series_space
 from .magnitude import check_model_range
 from .model_space import window_baseline
+from .sampling import Draw, combine_members, recursive_paths
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
 
@@ -29,7 +31,7 @@ def check_h(fc, h):
         )
 
 
-def forecast_member(fc, model, window, histories, h, covs=None, series=None):
+def forecast_member(fc, model, window, histories, h, covs=None, series=None, draw=None, member=(0, 1)):
     """One network's forecasts in the series-scaled (and differenced) space.
 
     Parameters
@@ -45,10 +47,15 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
         Covariates of every history step and of the ``horizon`` steps after it.
     series : (n,) int array, optional
         Series positions, for ``series_embedding``.
+    draw : tsrnn.forecasters.rnn.sampling.Draw, optional
+        What a distribution head gives (required for one): quantiles, samples or parameters.
+    member : (int, int)
+        This network's position in the ensemble and the ensemble's size (for ``draw``).
 
     Returns
     -------
-    pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted)
+    pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted), or (n, h, K) for a
+        distribution head (``draw``'s values; ``(dist, params)`` for ``Draw.parameters()``)
     loc, scale : (n, 1) arrays
         Statistics of each input window (0 and 1 unless ``scaler="window"``).
     """
@@ -67,6 +74,10 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     if series is not None:
         inputs = with_series_column(inputs, series)
     out, state = model.forward(inputs)
+    if fc.strategy == "recursive" and fc.distribution_ is not None:
+        paths = recursive_paths(fc, model, out[:, -1, :], state, h, full.astype(np.float64),
+                                _lags(fc, n, seasons, chosen), loc, scale_, draw, *member)  # fmt: skip
+        return paths, loc, scale_
     if fc.strategy == "recursive":
         pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen)
         return pred * scale_ + loc, loc, scale_
@@ -74,6 +85,10 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     if baseline is not None:
         base = baseline_forecast(full, fc.horizon, seasons, baseline, last_only=True, window=length,
                                  chosen=chosen)[:, :h]  # fmt: skip
+    if fc.distribution_ is not None:
+        raw = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].reshape(n, -1)
+        dist, params = params_in_series_space(fc, raw, loc, scale_, base)
+        return draw.marginal(dist, params, *member), loc, scale_
     if fc.quantiles_ is not None:
         pred = out[:, -1, :].reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
         if base is not None:
@@ -104,32 +119,34 @@ def _scaled_windows(fc, window, histories, seasons):
     # Statistics in float64 only where the data's magnitude needs it (stats_dtype): same bits otherwise.
     full = full.astype(stats_dtype(full, dtype) if windowed else dtype, copy=False)
     if windowed:
-        loc, scale_ = window_stats(full[:, pre:], seasons[0])
+        loc, scale_ = input_window_stats(fc, full[:, pre:], seasons[0])
         full = ((full - loc) / scale_).astype(dtype, copy=False)
     else:
         loc, scale_ = np.zeros((n, 1), dtype), np.ones((n, 1), dtype)
     return full, loc, scale_, length
 
 
+def _lags(fc, n, seasons, chosen):
+    """(n,) one-step baseline lag of every series: each next step's baseline is the value ``lag`` steps before it."""
+    baseline = window_baseline(fc)
+    if baseline is None:
+        return np.zeros(n, dtype=np.int64)
+    if baseline == "naive":
+        return np.ones(n, dtype=np.int64)
+    if chosen is not None:
+        return chosen
+    return np.full(n, seasons[0], dtype=np.int64)
+
+
 def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
     """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added."""
     from ...nn.recursive import closed_loop
 
-    n = full.shape[0]
-    # The one-step baseline of each next step: the value ``lag`` steps before it.
-    baseline = window_baseline(fc)
-    if baseline is None:
-        lag = np.zeros(n, dtype=np.int64)
-    elif baseline == "naive":
-        lag = np.ones(n, dtype=np.int64)
-    elif chosen is not None:
-        lag = chosen
-    else:
-        lag = np.full(n, seasons[0], dtype=np.int64)
+    lag = _lags(fc, full.shape[0], seasons, chosen)
     return closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
 
 
-def predict_members(fc, panel, h, positions=None, X=None):
+def predict_members(fc, panel, h, positions=None, X=None, draw=None):
     """Forecasts of every series of ``panel`` in the data's units: the median over the ensemble's networks.
 
     Parameters
@@ -141,12 +158,18 @@ def predict_members(fc, panel, h, positions=None, X=None):
         The panel's series among the fitted ones (None: new history).
     X : pandas object, optional
         Regressors, for a model fitted with them.
+    draw : tsrnn.forecasters.rnn.sampling.Draw, optional
+        For a distribution head: its quantiles (default: the median) or sample paths.
 
     Returns
     -------
-    (n, h) float64 array, or (n, h, Q) sorted along the last axis for a quantile head
-        (the median per quantile across members first, then sorted: quantiles never cross).
+    (n, h) float64 array, or (n, h, Q) sorted along the last axis for a quantile head or a
+        distribution head's quantiles (the median per quantile across members first, then
+        sorted: quantiles never cross), or (n, h, S) sample paths (the members' paths
+        interleaved: path j comes from member j mod M, a mixture of the members).
     """
+    if fc.distribution_ is not None and draw is None:
+        draw = Draw.quantiles((0.5,))
     check_h(fc, h)
     dvals, dptr, tails = fc._diff(panel.values, panel.indptr)
     stats = fit_scaler(fc._series_scaler, dvals, dptr)
@@ -157,13 +180,16 @@ def predict_members(fc, panel, h, positions=None, X=None):
     series = series_positions(fc, panel, positions) if fc.series_embedding else None
     forecasts = []
     with single_blas_thread():
-        for model, window in zip(fc.models_, fc.windows_):
-            pred, _, _ = forecast_member(fc, model, window, histories, h, covs, series)
+        for i, (model, window) in enumerate(zip(fc.models_, fc.windows_)):
+            pred, _, _ = forecast_member(fc, model, window, histories, h, covs, series, draw, (i, len(fc.models_)))
             pred = fc._undiff(unscale(pred, stats), tails)
             if fc.log_:
                 with np.errstate(over="ignore"):
                     pred = np.exp(pred)
             forecasts.append(pred)
+    if draw is not None:
+        result = combine_members(draw, forecasts)
+        return np.sort(result, axis=-1) if draw.kind == "quantiles" else result
     result = forecasts[0] if len(forecasts) == 1 else np.median(forecasts, axis=0)
     return result if fc.quantiles_ is None else np.sort(result, axis=-1)
 
@@ -178,6 +204,8 @@ def point_of_quantiles(quantiles_, result):
 def validation_loss(fc, model, window, val_set, loss):
     """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
     ids = val_set[3] if fc.series_embedding else None
+    if fc.distribution_ is not None:
+        return distribution_validation_loss(fc, model, window, val_set, ids)
     pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids)
     dtype = fc._np_dtype
     target = ((val_set[1] - loc) / scale_).astype(dtype)
@@ -186,6 +214,19 @@ def validation_loss(fc, model, window, val_set, loss):
         return float(loss.pinball(pred, target)[0])
     pred = ((pred - loc) / scale_).astype(dtype)
     return float(loss(pred, target)[0])
+
+
+def distribution_validation_loss(fc, model, window, val_set, ids):
+    """A distribution head's validation loss: the mean NLL (direct strategy) of the held-out values in the
+    series-scaled space, or (recursive: multi-step NLLs need paths) the mean absolute error of the path of
+    medians in the window-scaled space."""
+    if fc.strategy == "direct":
+        (dist, params), _, _ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids,
+                                               Draw.parameters())  # fmt: skip
+        return float(np.mean(dist.nll(params, val_set[1])))
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids,
+                                        Draw.quantiles((0.5,)))  # fmt: skip
+    return float(np.mean(np.abs(pred[:, :, 0] - val_set[1]) / scale_))
 
 
 def _level_text(level) -> str:

@@ -1,0 +1,61 @@
+"""A distribution head's forecasts in the data's units: quantiles, prediction intervals and sample paths.
+
+Direct strategy: quantiles and intervals come from every step's exact quantile function
+(:meth:`tsrnn.nn.Distribution.quantile`), the median per quantile across the ensemble's members
+(as the quantile head's). Recursive strategy: a step's distribution depends on the values fed
+back before it, so only the one-step distribution is exact; quantiles and intervals are read
+from :data:`INTERVAL_SAMPLES` sample paths seeded by the forecaster's ``random_state``, and the
+point forecast is the path of medians (each step's median fed back).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .distribution_head import check_counts
+from .prediction import predict_members, quantile_columns
+from .sampling import Draw
+
+__all__ = ["INTERVAL_SAMPLES", "distribution_intervals", "distribution_quantiles", "predict_samples"]
+
+#: Sample paths a recursive distribution head reads its quantiles and intervals from.
+INTERVAL_SAMPLES = 1000
+
+
+def predict_samples(fc, panel, h, positions, X, num_samples, random_state):
+    """(n, h, S) sample paths of every series in the data's units.
+
+    Direct strategy: every step sampled from its own distribution (marginal samples, not joint
+    across steps). Recursive: each step's sample fed back (joint paths). Bit-identical for a
+    ``random_state``, whatever the thread count. Members of an ensemble contribute paths in turn
+    (path j from member j mod M): a mixture of their distributions.
+    """
+    if fc.distribution_ is None:
+        raise ValueError("num_samples needs a distribution head: fit RNNForecaster(distribution='student_t') "
+                         "(or 'normal', 'negative_binomial') to draw sample paths")  # fmt: skip
+    check_counts(fc, panel)
+    return predict_members(fc, panel, h, positions, X, Draw.samples(num_samples, random_state, len(fc.models_)))
+
+
+def distribution_quantiles(fc, panel, h, positions, X, q):
+    """(n, h, Q) sorted quantiles ``q`` of every series' forecast distribution, in the data's units."""
+    q = tuple(float(v) for v in np.atleast_1d(q if q is not None else (0.1, 0.5, 0.9)))
+    if not q or not all(0 < v < 1 for v in q):
+        raise ValueError(f"quantiles {list(q)} must each lie strictly between 0 and 1")
+    check_counts(fc, panel)
+    if fc.strategy == "direct":
+        return predict_members(fc, panel, h, positions, X, Draw.quantiles(q))
+    paths = predict_samples(fc, panel, h, positions, X, INTERVAL_SAMPLES, fc.random_state)
+    return np.sort(np.moveaxis(np.quantile(paths, q, axis=-1), 0, -1), axis=-1)
+
+
+def distribution_intervals(fc, panel, h, positions, levels, X):
+    """``(point, lo, hi)``: the median and, per percent level, the central interval's bounds (n, h, L)."""
+    q = sorted({0.5, *((100.0 - v) / 200.0 for v in levels), *((100.0 + v) / 200.0 for v in levels)})
+    quantiles = distribution_quantiles(fc, panel, h, positions, X, q)
+    columns = quantile_columns(tuple(q), levels)
+    lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
+    hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
+    if fc.strategy == "direct":
+        return quantiles[:, :, q.index(0.5)], lo, hi
+    return fc._predict(panel, h, positions, X), lo, hi
