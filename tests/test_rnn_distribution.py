@@ -53,11 +53,11 @@ def test_gaussian_paths_recover_level_and_spread():
     # Pooled over 10 forecast origins: each window's forecast errs a little (up to 0.4 sigma in the spread
     # at one origin); their mixture is the truth's within a few percent.
     z = (pooled - level[:, None]) / sigma[:, None]  # standard normal if the model is right
-    assert np.abs(z.mean(axis=1)).max() < 0.1, z.mean(axis=1)  # measured: 0.05
-    assert np.abs(z.std(axis=1) - 1).max() < 0.1, z.std(axis=1)  # measured: 0.06
+    assert np.abs(z.mean(axis=1)).max() < 0.12, z.mean(axis=1)  # measured: 0.069
+    assert np.abs(z.std(axis=1) - 1).max() < 0.08, z.std(axis=1)  # measured: 0.028
     for q in (0.05, 0.25, 0.5, 0.75, 0.95):
         got = np.quantile(z, q, axis=1)
-        assert np.abs(got - stats.norm.ppf(q)).max() < 0.15, (q, got)  # measured: 0.09
+        assert np.abs(got - stats.norm.ppf(q)).max() < 0.18, (q, got)  # measured: 0.118 at most
     # Each origin's 2,000 paths follow the model's own distribution within sampling error (4 standard errors).
     panel = f._to_panel(long_frame(Y))
     exact = f._predict_quantiles(panel, 4, None, q=[0.1, 0.5, 0.9])
@@ -82,9 +82,9 @@ def test_poisson_counts_paths_recover_the_rate():
     # the global network adds its own error: it pulls every rate towards the panel's mean (+13% at lam = 2.9,
     # -5% at 7.7, measured; the same with more epochs, units, a longer window or target_steps="last").
     assert np.abs(rel).max() < 0.2, rel
-    assert np.abs(rel).mean() < 0.08, rel  # measured: 0.055
+    assert np.abs(rel).mean() < 0.08, rel  # measured: 0.052
     ratio = pooled.var(axis=1) / lam  # Poisson: 1 (the mixture over windows adds a little)
-    assert np.all((ratio > 0.85) & (ratio < 1.35)), ratio  # measured: 1.05 - 1.21
+    assert np.all((ratio > 0.85) & (ratio < 1.35)), ratio  # measured: 1.04 - 1.21
     for q in (0.1, 0.5, 0.9):
         got = np.quantile(pooled, q, axis=1)
         assert np.abs(got - stats.poisson.ppf(q, lam)).max() <= 1, (q, got)
@@ -130,10 +130,10 @@ def test_intervals_cover_from_quantiles_and_from_samples():
     for level, (low, high) in ((80, (75, 85)), (95, (91, 98))):
         lo, hi = fc[f"GRU-lo-{level}"].to_numpy(), fc[f"GRU-hi-{level}"].to_numpy()
         covered = 100 * np.mean((actual >= lo) & (actual <= hi))
-        assert low <= covered <= high, (level, covered)  # measured: 80.5%, 95.0%
+        assert low <= covered <= high, (level, covered)  # measured: 80.0%, 94.5%
         q = np.quantile(paths, [(100 - level) / 200, (100 + level) / 200], axis=2)
         covered = 100 * np.mean((actual >= q[0].ravel()) & (actual <= q[1].ravel()))
-        assert low <= covered <= high, (level, covered)  # measured: 80.2%, 94.8%
+        assert low <= covered <= high, (level, covered)  # measured: 79.3%, 94.2%
     assert np.all(fc["GRU-lo-95"] <= fc["GRU-lo-80"]) and np.all(fc["GRU-lo-80"] <= fc["GRU"])
     assert np.all(fc["GRU"] <= fc["GRU-hi-80"]) and np.all(fc["GRU-hi-80"] <= fc["GRU-hi-95"])
 
@@ -143,7 +143,7 @@ def mean_pinball(actual, quantiles, levels):
 
 
 def test_negative_binomial_beats_the_gaussian_on_intermittent_counts():
-    # Intermittent demand: negative binomial counts with mean 0.3-1.5 and dispersion 1.5 (about 60% zeros).
+    # Intermittent demand: negative binomial counts with mean 0.3-1.5 and dispersion 1.5 (60% zeros).
     rng = np.random.default_rng(3)
     S, n, H, train_n = 24, 600, 6, 504
     m = 0.3 + 1.2 * rng.random(S)
@@ -160,7 +160,7 @@ def test_negative_binomial_beats_the_gaussian_on_intermittent_counts():
         fc = f.predict(y=histories, level=levels)
         cols = [f"GRU-lo-{v}" for v in (80, 60, 40, 20)] + ["GRU"] + [f"GRU-hi-{v}" for v in levels]
         scores[dist] = mean_pinball(actual, [fc[c].to_numpy() for c in cols], qs)
-    assert scores["negative_binomial"] < 0.95 * scores["normal"], scores  # measured: 0.268 against 0.318
+    assert scores["negative_binomial"] < 0.8 * scores["normal"], scores  # measured: 0.334 against 0.559 (student_t: 0.544)
 
 
 def random_walks(S=16, n=400, seed=4):
