@@ -321,3 +321,21 @@ def test_samples_need_a_distribution_head():
         f.predict(level=[80], num_samples=10)
     with pytest.raises(ValueError, match="num_samples=0 must be an integer >= 1"):
         f.predict(num_samples=0)
+
+
+def test_predict_quantiles_of_distribution_and_quantile_heads():
+    df = long_frame(random_walks(S=2, n=120))
+    f = RNNForecaster(distribution="student_t", **SMALL).fit(df)
+    q = f.predict_quantiles([0.9, 0.1, 0.5])
+    assert list(q.columns) == ["unique_id", "ds", "GRU-q-0.1", "GRU-q-0.5", "GRU-q-0.9"]
+    fc = f.predict(level=[80])
+    np.testing.assert_allclose(q["GRU-q-0.1"], fc["GRU-lo-80"], rtol=1e-12)
+    np.testing.assert_allclose(q["GRU-q-0.5"], fc["GRU"], rtol=1e-12)
+    sub = f.predict_quantiles(0.25, h=2, ids=[1])
+    assert len(sub) == 2 and set(sub["unique_id"]) == {1} and list(sub.columns)[-1] == "GRU-q-0.25"
+    head = RNNForecaster(quantiles=[0.1, 0.5, 0.9], **SMALL).fit(df)
+    np.testing.assert_array_equal(head.predict_quantiles(0.9)["GRU-q-0.9"], head.predict(level=[80])["GRU-hi-80"])
+    with pytest.raises(ValueError, match=r"not \[0.25\]"):
+        head.predict_quantiles([0.25, 0.5])
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        f.predict_quantiles([0.5, 1.0])

@@ -16,7 +16,7 @@ from .distribution_head import check_counts
 from .prediction import predict_members, quantile_columns
 from .sampling import Draw
 
-__all__ = ["INTERVAL_SAMPLES", "distribution_intervals", "distribution_quantiles", "predict_samples"]
+__all__ = ["INTERVAL_SAMPLES", "distribution_intervals", "distribution_quantiles", "predict_samples", "quantile_frame"]
 
 #: Sample paths a recursive distribution head reads its quantiles and intervals from.
 INTERVAL_SAMPLES = 1000
@@ -59,3 +59,39 @@ def distribution_intervals(fc, panel, h, positions, levels, X):
     if fc.strategy == "direct":
         return quantiles[:, :, q.index(0.5)], lo, hi
     return fc._predict(panel, h, positions, X), lo, hi
+
+
+def quantile_frame(fc, q, h=None, y=None, ids=None, X=None):
+    """:meth:`RNNForecaster.predict_quantiles`: quantiles ``q`` as columns ``<name>-q-<q>`` in the input's layout."""
+    from ...data.panel import from_forecasts
+    from ..base import check_finite
+
+    fc.check_is_fitted()
+    levels = sorted({float(v) for v in np.atleast_1d(np.asarray(q, dtype=object))}) if q is not None else []
+    if not levels or not all(0 < v < 1 for v in levels):
+        raise ValueError(f"q={q!r} must be a quantile level or a list of them, each strictly between 0 and 1")
+    h = fc.horizon if h is None else h
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
+        raise ValueError(f"h must be a positive integer, got {h!r}")
+    if y is not None and ids is not None:
+        raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
+    panel = fc.panel_ if y is None else fc._to_panel(y)
+    positions = np.arange(panel.n_series) if y is None else None
+    if ids is not None:
+        positions = fc._positions(ids)
+        panel = panel.subset(positions)
+    values = fc._predict_quantiles(panel, int(h), positions, X, q=levels)
+    if fc.distribution_ is None:
+        values = values[:, :, _fitted_columns(fc.quantiles_, levels)]
+    check_finite(fc, values, panel)
+    return from_forecasts(panel, values, int(h), [f"{fc.name_}-q-{v:g}" for v in levels])
+
+
+def _fitted_columns(quantiles_, levels):
+    """Positions of ``levels`` among a quantile head's fitted quantiles (ValueError naming those it has)."""
+    found = [np.flatnonzero(np.isclose(quantiles_, v, rtol=0, atol=1e-9)) for v in levels]
+    missing = [v for v, f in zip(levels, found) if not f.size]
+    if missing:
+        raise ValueError(f"the quantile head was fitted with quantiles={list(quantiles_)}, not {missing}; refit with "
+                         "them, or fit a distribution head (distribution='student_t'), which gives any quantile")  # fmt: skip
+    return [int(f[0]) for f in found]

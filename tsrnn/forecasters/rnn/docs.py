@@ -209,7 +209,8 @@ distribution : {None, "normal", "student_t", "negative_binomial"}, default None
     which is the median of the data; the mean does not map so); an ensemble gives the
     median of its members' medians. ``predict(level=L)`` defaults to
     ``interval_method="quantile"``: with the direct strategy, bounds from each step's exact
-    quantile function (the median across members). ``predict(num_samples=S,
+    quantile function (the median across members); :meth:`predict_quantiles` gives any
+    quantile the same way. ``predict(num_samples=S,
     random_state=...)`` draws S sample paths as a long frame (``unique_id, ds, sample,
     <name>``; bit-identical for a seed): with the direct strategy every step is sampled from
     its own distribution (marginal samples, not joint across steps); with

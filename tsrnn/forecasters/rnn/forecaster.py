@@ -19,6 +19,8 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
+from .distribution_head import check_counts, n_params
+from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples, quantile_frame
 from .docs import RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
@@ -26,8 +28,6 @@ from .magnitude import check_model_range
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
-from .distribution_head import check_counts, n_params
-from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples
 from .prediction import (
     forecast_member,
     point_of_quantiles,
@@ -258,6 +258,27 @@ class RNNForecaster(BaseForecaster):
         if self.quantiles_ is None:
             raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...] or distribution=...")
         return predict_members(self, panel, h, positions, X)
+
+    def predict_quantiles(self, q, h=None, y=None, ids=None, X=None):
+        """Quantile forecasts of a distribution head (any ``q``) or a quantile head (its fitted ``quantiles``).
+
+        Parameters
+        ----------
+        q : float or list of float
+            Levels in (0, 1), e.g. ``[0.1, 0.5, 0.9]``.
+        h, y, ids, X
+            As for :meth:`predict`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column ``<name>-q-<q>`` per level (e.g. ``GRU-q-0.9``), ascending, in the
+            layout of the input (a long frame: beside ``unique_id`` and ``ds``; a Series: indexed
+            by time; a wide frame cannot hold several columns per series and raises ValueError).
+            With the direct strategy, each step's exact quantiles (the median across members);
+            recursive: quantiles of 1,000 sample paths seeded by ``random_state``.
+        """
+        return quantile_frame(self, q, h, y, ids, X)
 
     def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None):
         """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
