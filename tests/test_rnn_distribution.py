@@ -339,3 +339,24 @@ def test_predict_quantiles_of_distribution_and_quantile_heads():
         head.predict_quantiles([0.25, 0.5])
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         f.predict_quantiles([0.5, 1.0])
+
+
+def test_backtests_carry_a_distribution_head_s_intervals():
+    from tsrnn.backtest import backtest
+
+    df = long_frame(random_walks(S=2, n=150))
+    cv = backtest([RNNForecaster(distribution="student_t", **SMALL)], df, horizon=4, n_windows=2, level=[80])
+    assert len(cv) == 2 * 2 * 4
+    assert np.all((cv["GRU-lo-80"] < cv["GRU"]) & (cv["GRU"] < cv["GRU-hi-80"]))
+
+
+def test_training_takes_the_unfused_step_for_likelihoods():
+    # The fused step computes MSE/MAE/Huber gradients only; a likelihood's gradient comes from its own loss.
+    from tsrnn.nn import HorizonDistributionLoss, MSELoss, RecurrentRegressor
+    from tsrnn.nn.fused_step import FusedStep
+
+    model = RecurrentRegressor("gru", 1, 4, 8)
+    assert FusedStep.covers(model, MSELoss(), "windows", None)
+    for name in ("normal", "student_t", "negative_binomial"):
+        loss = HorizonDistributionLoss(name, scaled=name == "negative_binomial")
+        assert not FusedStep.covers(model, loss, "windows", None)

@@ -112,6 +112,9 @@ def recursive_paths(fc, model, raw, state, h, full, lag, loc, scale, draw, membe
     draw : Draw
     member, n_members : int
     """
+    if draw.kind == "parameters" or (draw.kind == "quantiles" and draw.q != (0.5,)):
+        raise ValueError("a recursive distribution head feeds back one value per path: it gives the path of medians "
+                         "or sample paths; read other quantiles from sample paths")  # fmt: skip
     n = raw.shape[0]
     K = draw.width(member, n_members)
     rows = np.repeat(np.arange(n), K)
