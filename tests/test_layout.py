@@ -25,7 +25,7 @@ LAYERS = {
     "tsrnn.nn": 2,
     "tsrnn.data": 3, "tsrnn.metrics": 3,
     "tsrnn.forecasters": 4,
-    "tsrnn.evaluation": 5, "tsrnn.backtest": 5,
+    "tsrnn.evaluation": 5, "tsrnn.backtest": 5, "tsrnn.scoring": 5,
     "tsrnn.plotting": 6, "tsrnn.report": 6, "tsrnn.cli": 6, "tsrnn.datasets": 6, "tsrnn._load": 6, "tsrnn._warmup": 6,
     "tsrnn.__main__": 6, "tsrnn": 6,
 }  # fmt: skip

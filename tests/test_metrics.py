@@ -139,8 +139,15 @@ def test_bad_input_is_refused_with_a_clear_message(call, message):
 
 
 def test_docstring_examples_show_real_output():
-    result = doctest.testmod(metrics_module)
-    assert result.attempted >= 10 and result.failed == 0
+    import importlib
+    import pkgutil
+
+    attempted = 0
+    for info in pkgutil.iter_modules(metrics_module.__path__):
+        result = doctest.testmod(importlib.import_module(f"tsrnn.metrics.{info.name}"))
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= 14
 
 
 # --------------------------------------------------------------------------------------------

@@ -141,10 +141,10 @@ def test_models_without_regressors_refuse_x():
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
-        (dict(strategy="recursive", calendar_features=True),
-         r"covariates \(calendar_features\) need strategy='direct' and training='windows'"),
-        (dict(training="stateful", scaler="standard", baseline=None, series_embedding=2),
-         r"covariates \(series_embedding\) need strategy='direct' and training='windows'"),
+        (dict(strategy="recursive", past_covariates=["price"]),
+         r"past_covariates need strategy='direct', got strategy='recursive'"),
+        (dict(past_covariates="price"), r"past_covariates='price' must be a non-empty list of distinct column names"),
+        (dict(past_covariates=["price"]), r"past_covariates=\['price'\] names columns of X, but fit was given no X"),
         (dict(calendar_features="yes"), r"calendar_features must be True or False, got 'yes'"),
         (dict(series_embedding=0), r"series_embedding"),
     ],

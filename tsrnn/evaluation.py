@@ -19,7 +19,6 @@ this process, in joblib worker processes (``n_jobs``) or on a Dask cluster
 from __future__ import annotations
 
 import os
-import re
 import sys
 import warnings
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from ._validation import check_positive_int
 from .data.panel import slice_panel, to_panel
 from .forecasters.base import BaseForecaster, check_finite
 from .forecasters.intervals import check_levels, interval_names, stack_intervals
+from .scoring import evaluate
 
 __all__ = ["backtest", "evaluate"]
 
@@ -448,126 +448,3 @@ def _order_key(panel):
         return col
 
     return key
-
-
-_INTERVAL_COL = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(?:\.\d+)?)$")
-_INTERVAL_METRICS = ("coverage", "width", "msis", "pinball")
-
-
-def _interval_levels(columns):
-    """``{model: [level text, ...]}`` for every model with both bounds of a level in ``columns``."""
-    found = {}
-    for c in columns:
-        m = _INTERVAL_COL.match(str(c))
-        if m and m["side"] == "lo" and f"{m['model']}-hi-{m['level']}" in columns:
-            found.setdefault(m["model"], []).append(m["level"])
-    return {k: sorted(v, key=float) for k, v in found.items()}
-
-
-def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, by="model"):
-    """Score a backtest: a leaderboard of every model, optionally per series.
-
-    Parameters
-    ----------
-    cv : pandas.DataFrame
-        Output of :func:`backtest`.
-    metrics : sequence of str
-        Point metrics from :data:`tsrnn.metrics.METRICS` (e.g. "mae", "rmse", "smape",
-        "mase", "rmsse"), and, for backtests run with ``level=``, "coverage", "width",
-        "msis" and "pinball", reported per level as ``coverage_80``, ``width_80``,
-        ``msis_80``, ``pinball_80``... ("pinball": the mean pinball loss of the two bounds
-        read as the quantiles ``(100 - L) / 200`` and ``(100 + L) / 200`` of level L).
-    y : pandas object, optional
-        The history given to the backtest; needed by scaled metrics (mase, rmsse, msis),
-        whose scale is computed on each fold's training data only.
-    season_length : int, optional
-        Seasonal lag of mase/rmsse/msis (required by them).
-    by : {"model", "series"}
-        One row per model (metrics averaged over series and cutoffs, ranked by the first
-        metric), or one row per (unique_id, model).
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    from .metrics import get_metric
-
-    if by not in ("model", "series"):
-        raise ValueError(f"by={by!r} is not known; expected 'model' or 'series'")
-    required = {"unique_id", "cutoff", "ds", "y"}
-    if not isinstance(cv, pd.DataFrame) or not required <= set(cv.columns):
-        raise ValueError(f"cv must be the DataFrame backtest returns, with columns {sorted(required)} and one per model")
-    models = [c for c in cv.columns if c not in required | {"error"} and not _INTERVAL_COL.match(str(c))]
-    if not models:
-        raise ValueError("cv has no model columns")
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    point_metrics = [m for m in metrics if str(m).lower() not in _INTERVAL_METRICS]
-    interval_metrics = [str(m).lower() for m in metrics if str(m).lower() in _INTERVAL_METRICS]
-    fns = {m: get_metric(m) for m in point_metrics}
-    levels = _interval_levels(set(cv.columns))
-    if interval_metrics and not levels:
-        raise ValueError(f"metrics {interval_metrics} need interval columns: run backtest(..., level=[80, 95])")
-    scaled = [m for m in metrics if str(m).lower() in ("mase", "rmsse", "msis")]
-    if scaled and (y is None or season_length is None):
-        raise ValueError(f"metrics {scaled} scale errors by the in-sample seasonal naive error: pass y= (the history "
-                         "given to backtest) and season_length=")  # fmt: skip
-    history = stamps = None
-    if y is not None:
-        panel = to_panel(y)
-        history = {k: panel.series(i) for i, k in enumerate(panel.ids)}
-        stamps = {k: panel.axis.history(i) for i, k in enumerate(panel.ids)}
-    names = list(fns) + [f"{m}_{lv}" for m in interval_metrics for lv in sorted({x for v in levels.values() for x in v},
-                                                                                key=float)]  # fmt: skip
-    rows = _score_rows(cv, models, fns, levels, interval_metrics, history, stamps, season_length)
-    scores = pd.DataFrame(rows).reindex(columns=["unique_id", "cutoff", "model", *names])
-    if by == "series":
-        return scores.groupby(["unique_id", "model"], sort=False)[names].mean().reset_index()
-    board = scores.groupby("model", sort=False)[names].mean()
-    board["failed_windows"] = scores.groupby("model", sort=False)[names[0]].apply(lambda s: int(s.isna().sum()))
-    board = board.sort_values(names[0], kind="stable")
-    board.insert(0, "rank", np.arange(1, len(board) + 1))
-    return board.reset_index()
-
-
-def _score_rows(cv, models, fns, levels, interval_metrics, history, stamps, season_length):
-    """One dict of scores per (series, cutoff, model) of ``cv``, for :func:`evaluate`.
-
-    ``fns``: the point metrics by name; ``levels``: ``{model: [level text, ...]}``;
-    ``history`` and ``stamps``: every series' values and timestamps (None without ``y``).
-    A failed forecast (a NaN) scores NaN.
-    """
-    from .metrics import coverage, interval_width, msis, pinball
-
-    rows = []
-    for (uid, cutoff), g in cv.groupby(["unique_id", "cutoff"], sort=False):
-        actual = g["y"].to_numpy(dtype=np.float64)
-        train = None
-        if history is not None:
-            if uid not in history:
-                raise ValueError(f"series {uid!r} of cv is not in y")
-            train = history[uid][: stamps[uid].get_loc(cutoff) + 1]
-        for model in models:
-            fc = g[model].to_numpy(dtype=np.float64)
-            row = {"unique_id": uid, "cutoff": cutoff, "model": model}
-            failed = np.isnan(fc).any()
-            for name, fn in fns.items():
-                row[name] = np.nan if failed else float(fn(actual, fc, y_train=train, season_length=season_length))
-            for lv in levels.get(model, []):
-                lo = g[f"{model}-lo-{lv}"].to_numpy(dtype=np.float64)
-                hi = g[f"{model}-hi-{lv}"].to_numpy(dtype=np.float64)
-                bad = failed or np.isnan(lo).any() or np.isnan(hi).any()
-                for m in interval_metrics:
-                    if bad:
-                        row[f"{m}_{lv}"] = np.nan
-                    elif m == "coverage":
-                        row[f"{m}_{lv}"] = coverage(actual, lo, hi)
-                    elif m == "width":
-                        row[f"{m}_{lv}"] = interval_width(lo, hi)
-                    elif m == "pinball":
-                        alpha = (100.0 - float(lv)) / 200.0
-                        row[f"{m}_{lv}"] = pinball(actual, np.stack([lo, hi], axis=-1), [alpha, 1.0 - alpha])
-                    else:
-                        row[f"{m}_{lv}"] = msis(actual, lo, hi, y_train=train, season_length=season_length,
-                                                level=float(lv))  # fmt: skip
-            rows.append(row)
-    return rows

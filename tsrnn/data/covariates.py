@@ -13,7 +13,7 @@ import pandas as pd
 
 from .panel import Panel
 
-__all__ = ["calendar_features", "calendar_names", "align_exog"]
+__all__ = ["calendar_features", "calendar_names", "align_exog", "exog_columns", "lag_rows"]
 
 
 _APPROX_DAYS = {"W": 7, "SM": 15, "M": 30, "Q": 91, "Y": 365, "A": 365, "B": 1, "C": 1}
@@ -124,7 +124,12 @@ def _exog_frame(X, panel: Panel):
     return frame.astype(np.float64), [str(c) for c in frame.columns]
 
 
-def align_exog(panel: Panel, X, h=None, names=None):
+def exog_columns(panel: Panel, X) -> list:
+    """The regressor names of ``X`` (checked as :func:`align_exog` checks it: layout, numbers, no duplicates)."""
+    return _exog_frame(X, panel)[1]
+
+
+def align_exog(panel: Panel, X, h=None, names=None, use=None):
     """Regressors of every series at its history timestamps, or at its next ``h`` timestamps.
 
     Parameters
@@ -136,7 +141,10 @@ def align_exog(panel: Panel, X, h=None, names=None):
         None: align with the history (returns (N, F), rows like ``panel.values``). An int:
         align with the ``h`` timestamps after every series' end (returns (S, h, F)).
     names : list of str, optional
-        Expected regressor names (those seen in ``fit``); X must have exactly these columns.
+        Expected regressor names (those seen in ``fit``); X must have no other columns.
+    use : list of str, optional
+        The columns to align, a subset of ``names`` that X must hold (default: all of
+        ``names``); the others may be absent (past-only regressors over the future).
 
     Returns
     -------
@@ -150,11 +158,14 @@ def align_exog(panel: Panel, X, h=None, names=None):
         columns, non-numeric or non-finite values.
     """
     frame, found = _exog_frame(X, panel)
-    if names is not None and found != list(names):
-        missing = [c for c in names if c not in found]
+    if names is not None:
+        use = list(names) if use is None else list(use)
+        missing = [c for c in use if c not in found]
         extra = [c for c in found if c not in names]
-        raise ValueError(f"X has regressor columns {found}; the model was fitted with {list(names)} "
-                         f"(missing {missing}, unexpected {extra})")  # fmt: skip
+        if missing or extra:
+            raise ValueError(f"X has regressor columns {found}; the model was fitted with {list(names)} "
+                             f"(missing {missing}, unexpected {extra})")  # fmt: skip
+        frame, found = frame[use], use
     parts = []
     for i, uid in enumerate(panel.ids):
         stamps = panel.axis.history(i) if h is None else panel.axis.future(i, h)
@@ -171,3 +182,29 @@ def align_exog(panel: Panel, X, h=None, names=None):
     if not np.all(np.isfinite(values)):
         raise ValueError("X contains inf")
     return values, found
+
+
+def lag_rows(values, indptr, lag):
+    """Rows of every series moved ``lag`` positions later: row p holds row p - lag of its own series.
+
+    The first ``lag`` rows of every series repeat its first row (nothing is known before it).
+
+    Parameters
+    ----------
+    values : (N, F) array
+        Rows of every series, CSR with ``indptr``.
+    indptr : (S + 1,) int array
+    lag : int
+
+    Returns
+    -------
+    (N, F) array
+    """
+    out = np.empty_like(values)
+    for i in range(indptr.size - 1):
+        a, b = int(indptr[i]), int(indptr[i + 1])
+        if b == a:
+            continue
+        src = np.maximum(np.arange(a, b) - lag, a)
+        out[a:b] = values[src]
+    return out

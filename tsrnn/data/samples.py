@@ -17,6 +17,7 @@ __all__ = [
     "csr_prefix",
     "pad_left",
     "with_series_column",
+    "with_series_features",
     "covariate_inputs",
     "repeat_targets",
     "window_batches",
@@ -52,8 +53,25 @@ def pad_left(series_list, length, dtype, edge=False):
 
 def with_series_column(x, series):
     """(B, T, I + 1) inputs: ``x`` (B, T, I) with the series position of every row appended at every step."""
-    column = np.broadcast_to(np.asarray(series).astype(x.dtype)[:, None, None], (x.shape[0], x.shape[1], 1))
-    return np.concatenate([x, column], axis=2)
+    return with_series_features(x, np.asarray(series)[:, None])
+
+
+def with_series_features(x, rows):
+    """(B, T, I + C) inputs: ``x`` (B, T, I) with each row's C per-series values (``rows``, (B, C)) at every step."""
+    rows = np.asarray(rows).astype(x.dtype)
+    columns = np.broadcast_to(rows[:, None, :], (x.shape[0], x.shape[1], rows.shape[1]))
+    return np.concatenate([x, columns], axis=2)
+
+
+def _blocks(c, horizon, length):
+    """(length, horizon * K): row t holds rows t + 1 .. t + horizon of ``c`` (n, K), zeros past its end."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    K = c.shape[1]
+    rows = np.zeros((length + horizon, K))
+    take = min(len(c), length + horizon)
+    rows[:take] = c[:take]
+    return sliding_window_view(rows[1:], horizon, axis=0)[:length].transpose(0, 2, 1).reshape(length, horizon * K)
 
 
 def covariate_inputs(covs, length, horizon, dtype):
@@ -101,7 +119,7 @@ def repeat_targets(batches, n_quantiles):
     return epoch
 
 
-def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=False, reuse=False):
+def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, table=None, reuse=False):
     """Epochs of batches of sampled windows.
 
     Parameters
@@ -113,8 +131,9 @@ def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=Fal
     windows_per_epoch : int or None
         At most this many windows per epoch, drawn uniformly; None: every window.
     dtype : numpy dtype
-    embed : bool
-        Append each window's series position as a last input column (for a series embedding).
+    table : (S, C) array, optional
+        Per-series input columns (static covariates, the series position for a series
+        embedding) appended to every step of each window of that series.
     reuse : bool
         Write every batch into the same buffers where the sampler allows it
         (:class:`tsrnn.data.fused_gather.FusedGather`): a batch is then valid until the next one
@@ -136,14 +155,14 @@ def window_batches(sampler, rng, batch_size, windows_per_epoch, dtype, embed=Fal
         for b in range(0, order.size, batch_size):
             idx = order[b : b + batch_size]
             x, y, w = sampler.gather(idx, dtype) if fused is None else fused.gather(idx)
-            if embed:
-                x = with_series_column(x, sampler.series[idx])
+            if table is not None:
+                x = with_series_features(x, table[sampler.series[idx]])
             yield x, y, w
 
     return epoch, -(-per_epoch // batch_size)
 
 
-def stream_batches(z, dptr, train_len, out, window, rng, batch_size, dtype, reset):
+def stream_batches(z, dptr, train_len, out, window, rng, batch_size, dtype, reset, covariates=None, table=None):
     """Epochs of whole-series streams for stateful training, right-aligned and zero-padded on the left.
 
     Parameters
@@ -163,16 +182,24 @@ def stream_batches(z, dptr, train_len, out, window, rng, batch_size, dtype, rese
     reset : callable
         Called before every epoch and batch (the trainer's ``reset_state``): each batch of
         streams starts from a zero state.
+    covariates : (N, K) array, optional
+        Covariates at every position (CSR with ``dptr``): step t of a stream also holds those
+        of positions t + 1 .. t + out, step-major, as :func:`covariate_inputs` gives them.
+    table : (S, C) array, optional
+        Per-series columns appended to every step (see :func:`window_batches`).
 
     Returns
     -------
     epoch : callable
-        ``epoch()`` yields ``(x, y, weight)``: x (B, L, 1), y and weight (B, L, out).
+        ``epoch()`` yields ``(x, y, weight)``: x (B, L, I), y and weight (B, L, out), with
+        I = 1 + out * K + C.
     n_batches : int
     """
     use = np.flatnonzero(train_len >= window + out)
     L = int(train_len[use].max())
-    x = np.zeros((use.size, L, 1), dtype=dtype)
+    K = 0 if covariates is None else covariates.shape[1]
+    C = 0 if table is None else table.shape[1]
+    x = np.zeros((use.size, L, 1 + out * K + C), dtype=dtype)
     y = np.zeros((use.size, L, out), dtype=dtype)
     w = np.zeros((use.size, L, out), dtype=dtype)
     for row, i in enumerate(use):
@@ -180,6 +207,10 @@ def stream_batches(z, dptr, train_len, out, window, rng, batch_size, dtype, rese
         n = s.size
         pad = L - n
         x[row, pad:, 0] = s
+        if K:
+            x[row, pad:, 1 : 1 + out * K] = _blocks(covariates[dptr[i] : dptr[i + 1]], out, n)
+        if C:
+            x[row, :, 1 + out * K :] = table[i]
         for j in range(out):
             # Target of step t is s[t + 1 + j]; valid while t + 1 + j < n.
             y[row, pad : L - 1 - j, j] = s[1 + j :]

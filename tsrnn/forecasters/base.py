@@ -130,6 +130,8 @@ class BaseForecaster:
     _global = True
     #: True for models whose ``_fit`` and ``_predict`` take exogenous regressors ``X``.
     _supports_exog = False
+    #: True for models whose ``_fit`` and ``_predict`` take per-series static covariates ``static``.
+    _supports_static = False
 
     # -------------------------------------------------------------- parameters
     @classmethod
@@ -174,7 +176,7 @@ class BaseForecaster:
             fill_missing=getattr(self, "fill_missing", None),
         )
 
-    def fit(self, y, X=None):
+    def fit(self, y, X=None, static=None):
         """Fit the model to one or many series.
 
         Parameters
@@ -188,16 +190,22 @@ class BaseForecaster:
             regressor (see :mod:`tsrnn.data.covariates`). Rows are matched by series and
             timestamp, so X may also hold the future rows. Only models that use regressors
             accept it (``RNNForecaster``); the others raise ValueError.
+        static : pandas.DataFrame, optional
+            Static covariates: one row per series, the id column (``unique_id``) and one
+            column per covariate, categorical (object, category, string, bool) or numeric
+            (see :mod:`tsrnn.data.static`). Only models that use them accept it
+            (``RNNForecaster``); the others raise ValueError.
 
         Returns
         -------
         self
         """
         panel = self._to_panel(y)
-        if X is None:
-            return self._fit_panel(panel)
-        self._check_exog_supported()
-        return self._fit_panel(panel, X=X)
+        if X is not None:
+            self._check_exog_supported()
+        if static is not None:
+            self._check_static_supported()
+        return self._fit_panel(panel, X=X, static=static)
 
     def _check_exog_supported(self):
         if not self._supports_exog:
@@ -206,13 +214,16 @@ class BaseForecaster:
                 "(RNNForecaster accepts X)"
             )
 
-    def _fit_panel(self, panel: Panel, X=None):
+    def _check_static_supported(self):
+        if not self._supports_static:
+            raise ValueError(f"{type(self).__name__} does not use static covariates; fit and predict it without "
+                             "static (RNNForecaster accepts static)")  # fmt: skip
+
+    def _fit_panel(self, panel: Panel, X=None, static=None):
         """Fit on an already validated panel (used by backtests, which slice panels directly)."""
+        extra = {k: v for k, v in (("X", X), ("static", static)) if v is not None}
         with _fitting(self):
-            if X is None:
-                self._fit(panel)
-            else:
-                self._fit(panel, X=X)
+            self._fit(panel, **extra)
             self.panel_ = panel
         return self
 
@@ -227,7 +238,7 @@ class BaseForecaster:
         return None
 
     def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None,
-                on_nonfinite="raise", num_samples=None, random_state=None):
+                on_nonfinite="raise", static=None, num_samples=None, random_state=None):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -261,6 +272,10 @@ class BaseForecaster:
             ignored, so the ``X`` given to ``fit`` may simply extend into the future). With
             ``y``, X must also cover y's history. Models that use no regressors raise
             ValueError.
+        static : pandas.DataFrame, optional
+            Static covariates of the series of a new history ``y`` (as ``fit`` takes them), for
+            a model fitted with ``static``; without it, the series of ``y`` must have been in
+            ``fit``, whose static values they keep. Only with ``y``.
         num_samples : int, optional
             Draw this many sample paths S instead of a point forecast (models with a
             distribution head, ``RNNForecaster(distribution=...)``; others raise ValueError).
@@ -291,6 +306,8 @@ class BaseForecaster:
         h = int(h)
         if X is not None:
             self._check_exog_supported()
+        if static is not None:
+            self._check_static_supported()
         if y is not None and ids is not None:
             raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
         if y is not None and not self._global:
@@ -307,6 +324,8 @@ class BaseForecaster:
         elif y is None:
             positions = np.arange(panel.n_series)
         extra = {"X": X} if self._supports_exog else {}
+        if self._supports_static:
+            extra["static"] = static
         if num_samples is not None:
             if level is not None:
                 raise ValueError("give either level (intervals) or num_samples (sample paths), not both")
@@ -324,7 +343,7 @@ class BaseForecaster:
         check_finite(self, np.concatenate([forecasts[:, :, None], lo, hi], axis=2), panel, on_nonfinite)
         return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
 
-    def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None):
+    def _predict_samples(self, panel, h, positions, num_samples, random_state, **extra):
         """(n, h, S) sample paths; only models with a distribution head draw them."""
         raise ValueError(f"{type(self).__name__} does not draw sample paths (num_samples); fit "
                          "RNNForecaster(distribution='student_t') (or 'normal', 'negative_binomial') for them")  # fmt: skip
@@ -337,7 +356,7 @@ class BaseForecaster:
             )
         return forecasts
 
-    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
+    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None, static=None):
         """Point forecasts and interval bounds in one call, so no state is kept between calls.
 
         Parameters
@@ -354,6 +373,8 @@ class BaseForecaster:
             Calibration windows of conformal intervals.
         X : pandas object, optional
             Regressors, for models that take them.
+        static : pandas.DataFrame, optional
+            Static covariates, for models that take them.
 
         Returns
         -------
@@ -365,6 +386,8 @@ class BaseForecaster:
         point forecast (a quantile head) overrides this.
         """
         extra = {"X": X} if self._supports_exog else {}
+        if self._supports_static:
+            extra["static"] = static
         point = self._checked(self._predict(panel, h, positions, **extra), panel, h)
         lo, hi = self._predict_intervals(panel, h, positions, point, levels, method, windows)
         return point, lo, hi
@@ -397,9 +420,9 @@ class BaseForecaster:
             raise ValueError(f"ids {unknown} were not seen in fit; the fitted series are {shown}")
         return np.array([lookup[i] for i in ids], dtype=np.int64)
 
-    def fit_predict(self, y, h=None, level=None, X=None):
-        """``fit(y, X)`` then ``predict(h, level=level, X=X)``: X then spans the history and the forecast period."""
-        return self.fit(y, X=X).predict(h, level=level, X=X)
+    def fit_predict(self, y, h=None, level=None, X=None, static=None):
+        """``fit(y, X, static)`` then ``predict(h, level=level, X=X)``: X then spans the history and the forecast period."""
+        return self.fit(y, X=X, static=static).predict(h, level=level, X=X)
 
     # --------------------------------------------------------------- save/load
     def _save_state(self) -> tuple[dict, dict]:

@@ -10,27 +10,48 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...data.covariates import align_exog, calendar_features, calendar_names
+from ...data.covariates import align_exog, calendar_features, calendar_names, exog_columns, lag_rows
 from .params import check_covariate_strategy
 
 __all__ = ["fit_covariates", "predict_covariates", "series_positions"]
 
 
+def _past_names(fc, X):
+    """The past-only columns of X (``past_covariates``), checked against X's columns."""
+    past = list(fc.past_covariates or [])
+    if past and X is None:
+        raise ValueError(f"past_covariates={past} names columns of X, but fit was given no X; pass fit(y, X=...) "
+                         "with those columns over y's history")  # fmt: skip
+    return past
+
+
 def fit_covariates(fc, panel, X, dptr):
     """(N', K) covariates at every position of the model-space series (CSR ``dptr``), or None.
 
-    Sets ``exog_names_``, ``exog_stats_``, ``exog_history_`` (the raw regressors of the
-    fitted history, kept for ``predict``) and ``calendar_names_``.
+    Columns: the known-ahead regressors, the calendar features, then the past-only
+    regressors (``past_covariates``) moved ``fc._out_size`` steps later, so that the block of
+    the forecast steps an input step reads holds their values up to that step only.
+    Sets ``exog_names_`` (known-ahead first, then past-only), ``past_names_``,
+    ``exog_stats_``, ``exog_history_`` (the raw regressors of the fitted history, kept for
+    ``predict``) and ``calendar_names_``.
     """
     fc.exog_names_ = fc.exog_stats_ = fc.exog_history_ = None
-    fc.calendar_names_ = []
+    fc.calendar_names_, fc.past_names_ = [], []
+    past = _past_names(fc, X)
     uses = [what for what, on in (("regressors X", X is not None), ("calendar_features", fc.calendar_features),
                                   ("series_embedding", fc.series_embedding)) if on]  # fmt: skip
     if uses:
         check_covariate_strategy(fc, " and ".join(uses))
-    cols = []
+    cols, lagged = [], None
     if X is not None:
-        history, fc.exog_names_ = align_exog(panel, X)
+        history, found = align_exog(panel, X)
+        unknown = [c for c in past if c not in found]
+        if unknown:
+            raise ValueError(f"past_covariates names {unknown}, which X does not have; X's regressor columns are "
+                             f"{found}")  # fmt: skip
+        names = [c for c in found if c not in past] + past
+        history = history[:, [found.index(c) for c in names]]
+        fc.exog_names_, fc.past_names_ = names, past
         val = int(fc.val_size or 0)
         ptr = panel.indptr
         rows = np.concatenate([np.arange(ptr[i], ptr[i + 1] - val) for i in range(panel.n_series)])
@@ -38,18 +59,14 @@ def fit_covariates(fc, panel, X, dptr):
         std = train.std(axis=0)
         fc.exog_stats_ = np.stack([train.mean(axis=0), np.where(std > 0, std, 1.0)])
         fc.exog_history_ = history
-        cols.append((history - fc.exog_stats_[0]) / fc.exog_stats_[1])
+        scaled = (history - fc.exog_stats_[0]) / fc.exog_stats_[1]
+        n_future = len(names) - len(past)
+        cols.append(scaled[:, :n_future])
+        lagged = lag_rows(scaled[:, n_future:], ptr, fc._out_size) if past else None
     if fc.calendar_features:
-        axis = panel.axis
-        fc.calendar_names_ = calendar_names(axis.kind, axis.freq)
-        if not fc.calendar_names_:
-            raise ValueError(
-                f"calendar_features=True needs timestamps with a sub-yearly frequency (hourly, daily, weekly, "
-                f"monthly, ...); this data has a {axis.kind!r} axis with frequency {axis.freq!r}, which has no "
-                "hour, day-of-week or month cycle"
-            )
-        cols.append(np.concatenate([calendar_features(axis.history(i), axis.kind, axis.freq)
-                                    for i in range(panel.n_series)]))  # fmt: skip
+        cols.append(_fit_calendar(fc, panel))
+    if lagged is not None:
+        cols.append(lagged)
     if not cols:
         return None
     covariates = np.concatenate(cols, axis=1)
@@ -58,49 +75,98 @@ def fit_covariates(fc, panel, X, dptr):
     return covariates[np.concatenate([np.arange(e - k, e) for e, k in zip(ends, kept)])]
 
 
-def predict_covariates(fc, panel, positions, X, lengths):
-    """Covariates of every series to forecast: a list of (lengths[i] + horizon, K) arrays, or None.
+def _fit_calendar(fc, panel):
+    axis = panel.axis
+    fc.calendar_names_ = calendar_names(axis.kind, axis.freq)
+    if not fc.calendar_names_:
+        raise ValueError(
+            f"calendar_features=True needs timestamps with a sub-yearly frequency (hourly, daily, weekly, "
+            f"monthly, ...); this data has a {axis.kind!r} axis with frequency {axis.freq!r}, which has no "
+            "hour, day-of-week or month cycle"
+        )
+    return np.concatenate([calendar_features(axis.history(i), axis.kind, axis.freq) for i in range(panel.n_series)])
 
-    Regressors of the history come from ``fit`` for fitted series (``positions``), from
-    ``X`` for new history; those of the ``horizon`` steps after every series' end from ``X``.
-    """
-    uses_x = bool(fc.exog_names_)
-    if X is not None and not uses_x:
+
+def _check_x_given(fc, X, positions, future, past):
+    """Errors for an X that predict needs but did not get, or got without a use for it."""
+    if X is not None and not fc.exog_names_:
         raise ValueError("X was given to predict, but the model was fitted without regressors; refit with "
                          "fit(y, X=...) to use them, or predict without X")  # fmt: skip
-    if uses_x and X is None:
-        raise ValueError(f"the model was fitted with regressors {fc.exog_names_}: predict needs X with their "
-                         f"values at the {fc.horizon} timestamps after the end of every series")  # fmt: skip
-    if not uses_x and not fc.calendar_names_:
+    if X is not None or not fc.exog_names_:
+        return
+    if future:
+        raise ValueError(f"the model was fitted with regressors {fc.exog_names_}: predict needs X with the values "
+                         f"of {future} at the {fc.horizon} timestamps after the end of every series"
+                         f"{f' (the past-only {past} are read from the history)' if past else ''}")  # fmt: skip
+    if positions is None:
+        raise ValueError(f"the model's regressors {past} are past-only: predict(y=...) needs X with their values over "
+                         "y's history (no future rows are read)")  # fmt: skip
+
+
+def _regressor_rows(fc, panel, positions, X, steps, future):
+    """Raw regressors of every history ((n_i, K) arrays) and of the ``steps`` after it ((S, steps, Kf), or None)."""
+    names = fc.exog_names_
+    try:
+        ahead = align_exog(panel, X, h=steps, names=names, use=future)[0] if future else None
+        if positions is None:
+            history, _ = align_exog(panel, X, names=names)
+        elif X is not None and not future:
+            extra = [c for c in exog_columns(panel, X) if c not in names]  # an X that is not read is still checked
+            if extra:
+                raise ValueError(f"X has regressor columns {extra} the model was not fitted with ({names})")
+    except ValueError as exc:
+        why = "the model's horizon, whatever h" if fc.strategy == "direct" else "h"
+        what = f"at the {steps} timestamps after every series' end ({why})" if future else ""
+        over = "over the history of y" if positions is None else ""
+        raise ValueError(f"{exc}. predict needs X {' and '.join(w for w in (what, over) if w)}"
+                         f"{f'; past-only {fc.past_names_} need no future rows' if fc.past_names_ else ''}") from None
+    pasts = []
+    fitted_ptr = fc.panel_.indptr
+    for row in range(panel.n_series):
+        if positions is None:
+            past = history[panel.indptr[row] : panel.indptr[row + 1]]
+        else:
+            p = int(positions[row])
+            past = fc.exog_history_[fitted_ptr[p] : fitted_ptr[p + 1]]
+            if len(past) != panel.lengths[row]:
+                raise RuntimeError(f"stored regressors of series {panel.ids[row]!r} ({len(past)} rows) do not "
+                                   f"match its history ({int(panel.lengths[row])} values)")  # fmt: skip
+        pasts.append(past)
+    return pasts, ahead
+
+
+def predict_covariates(fc, panel, positions, X, lengths, steps=None):
+    """Covariates of every series to forecast: a list of (lengths[i] + steps, K) arrays, or None.
+
+    Regressors of the history come from ``fit`` for fitted series (``positions``), from
+    ``X`` for new history; the known-ahead ones of the ``steps`` after every series' end
+    (default: the horizon) from ``X``. Past-only regressors are read over the history only.
+    """
+    steps = int(fc.horizon if steps is None else steps)
+    past = list(getattr(fc, "past_names_", None) or [])
+    future = [c for c in (fc.exog_names_ or []) if c not in past]
+    _check_x_given(fc, X, positions, future, past)
+    if not fc.exog_names_ and not fc.calendar_names_:
         return None
-    S, hz, axis = panel.n_series, fc.horizon, panel.axis
+    S, axis, block = panel.n_series, panel.axis, fc._out_size
     parts = [[] for _ in range(S)]
-    if uses_x:
-        try:
-            future, _ = align_exog(panel, X, h=hz, names=fc.exog_names_)
-            if positions is None:
-                history, _ = align_exog(panel, X, names=fc.exog_names_)
-        except ValueError as exc:
-            raise ValueError(f"{exc}. predict needs X at the {hz} timestamps after every series' end (the model's "
-                             f"horizon, whatever h){'' if positions is not None else ', and over the history of y'}"
-                             ) from None  # fmt: skip
+    if fc.exog_names_:
+        histories, ahead = _regressor_rows(fc, panel, positions, X, steps, future)
         mean, std = fc.exog_stats_
-        fitted_ptr = fc.panel_.indptr
-        for row in range(S):
-            if positions is None:
-                past = history[panel.indptr[row] : panel.indptr[row + 1]]
-            else:
-                p = int(positions[row])
-                past = fc.exog_history_[fitted_ptr[p] : fitted_ptr[p + 1]]
-                if len(past) != panel.lengths[row]:
-                    raise RuntimeError(f"stored regressors of series {panel.ids[row]!r} ({len(past)} rows) do not "
-                                       f"match its history ({int(panel.lengths[row])} values)")  # fmt: skip
-            parts[row].append((np.concatenate([past, future[row]]) - mean) / std)
-    if fc.calendar_names_:
-        for row in range(S):
-            stamps = axis.history(row).append(axis.future(row, hz))
-            parts[row].append(calendar_features(stamps, axis.kind, axis.freq))
-    return [np.concatenate(p, axis=1)[-(int(n) + hz) :] for p, n in zip(parts, lengths)]
+        Kf = len(future)
+        for row, hist in enumerate(histories):
+            scaled = (hist - mean) / std
+            if Kf:
+                parts[row].append(np.concatenate([scaled[:, :Kf], (ahead[row] - mean[:Kf]) / std[:Kf]]))
+            if past:
+                # Row q holds the past-only values of q - block: up to the history's last value for q < n + block.
+                at = np.maximum(np.arange(len(hist) + steps) - block, 0)
+                parts[row].append(scaled[at, Kf:])
+    for row in range(S):
+        if fc.calendar_names_:
+            stamps = axis.history(row).append(axis.future(row, steps))
+            parts[row].insert(1 if future else 0, calendar_features(stamps, axis.kind, axis.freq))
+    return [np.concatenate(p, axis=1)[-(int(n) + steps) :] for p, n in zip(parts, lengths)]
 
 
 def series_positions(fc, panel, positions):

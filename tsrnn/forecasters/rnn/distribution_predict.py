@@ -22,7 +22,7 @@ __all__ = ["INTERVAL_SAMPLES", "distribution_intervals", "distribution_quantiles
 INTERVAL_SAMPLES = 1000
 
 
-def predict_samples(fc, panel, h, positions, X, num_samples, random_state):
+def predict_samples(fc, panel, h, positions, X, num_samples, random_state, static=None):
     """(n, h, S) sample paths of every series in the data's units.
 
     Direct strategy: every step sampled from its own distribution (marginal samples, not joint
@@ -34,34 +34,35 @@ def predict_samples(fc, panel, h, positions, X, num_samples, random_state):
         raise ValueError("num_samples needs a distribution head: fit RNNForecaster(distribution='student_t') "
                          "(or 'normal', 'negative_binomial') to draw sample paths")  # fmt: skip
     check_counts(fc, panel)
-    return predict_members(fc, panel, h, positions, X, Draw.samples(num_samples, random_state, len(fc.models_)))
+    draw = Draw.samples(num_samples, random_state, len(fc.models_))
+    return predict_members(fc, panel, h, positions, X, static, draw=draw)
 
 
-def distribution_quantiles(fc, panel, h, positions, X, q):
+def distribution_quantiles(fc, panel, h, positions, X, q, static=None):
     """(n, h, Q) sorted quantiles ``q`` of every series' forecast distribution, in the data's units."""
     q = tuple(float(v) for v in np.atleast_1d(q if q is not None else (0.1, 0.5, 0.9)))
     if not q or not all(0 < v < 1 for v in q):
         raise ValueError(f"quantiles {list(q)} must each lie strictly between 0 and 1")
     check_counts(fc, panel)
     if fc.strategy == "direct":
-        return predict_members(fc, panel, h, positions, X, Draw.quantiles(q))
-    paths = predict_samples(fc, panel, h, positions, X, INTERVAL_SAMPLES, fc.random_state)
+        return predict_members(fc, panel, h, positions, X, static, draw=Draw.quantiles(q))
+    paths = predict_samples(fc, panel, h, positions, X, INTERVAL_SAMPLES, fc.random_state, static)
     return np.sort(np.moveaxis(np.quantile(paths, q, axis=-1), 0, -1), axis=-1)
 
 
-def distribution_intervals(fc, panel, h, positions, levels, X):
+def distribution_intervals(fc, panel, h, positions, levels, X, static=None):
     """``(point, lo, hi)``: the median and, per percent level, the central interval's bounds (n, h, L)."""
     q = sorted({0.5, *((100.0 - v) / 200.0 for v in levels), *((100.0 + v) / 200.0 for v in levels)})
-    quantiles = distribution_quantiles(fc, panel, h, positions, X, q)
+    quantiles = distribution_quantiles(fc, panel, h, positions, X, q, static)
     columns = quantile_columns(tuple(q), levels)
     lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
     hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
     if fc.strategy == "direct":
         return quantiles[:, :, q.index(0.5)], lo, hi
-    return fc._predict(panel, h, positions, X), lo, hi
+    return fc._predict(panel, h, positions, X, static), lo, hi
 
 
-def quantile_frame(fc, q, h=None, y=None, ids=None, X=None):
+def quantile_frame(fc, q, h=None, y=None, ids=None, X=None, static=None):
     """:meth:`RNNForecaster.predict_quantiles`: quantiles ``q`` as columns ``<name>-q-<q>`` in the input's layout."""
     from ...data.panel import from_forecasts
     from ..base import check_finite
@@ -80,7 +81,7 @@ def quantile_frame(fc, q, h=None, y=None, ids=None, X=None):
     if ids is not None:
         positions = fc._positions(ids)
         panel = panel.subset(positions)
-    values = fc._predict_quantiles(panel, int(h), positions, X, q=levels)
+    values = fc._predict_quantiles(panel, int(h), positions, X, static, q=levels)
     if fc.distribution_ is None:
         values = values[:, :, _fitted_columns(fc.quantiles_, levels)]
     check_finite(fc, values, panel)

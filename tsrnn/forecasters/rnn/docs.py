@@ -34,7 +34,8 @@ The parameters come in six groups, listed below in this order: the network
 ``weight_decay``, ``val_size``, ``patience``, ``lr_patience``, ``lr_factor``,
 ``training``, ``tbptt``, ``n_ensemble``, ``warm_start``, ``random_state``);
 probabilistic forecasts (``quantiles``, ``distribution``); covariates (``calendar_features``,
-``series_embedding``, and regressors ``X`` given to ``fit``); runtime (``dtype``,
+``series_embedding``, ``past_covariates``, regressors ``X`` and static covariates
+``static`` given to ``fit``); runtime (``dtype``,
 ``device``, ``verbose``, ``alias``, ``fill_missing``, ``sort``).
 
 Parameters
@@ -229,6 +230,31 @@ series_embedding : int, optional
     (:class:`tsrnn.nn.Embedding`) as extra input at every step, trained with the network
     (its gradient is the recurrent layers' input gradient of those columns). ``predict``
     then only forecasts series seen in ``fit``.
+past_covariates : list of str, optional
+    Columns of ``X`` observed only up to now (inventory, an exchange rate): the input of
+    step t holds their values at t - horizon + 1 .. t, never later ones (the head reads
+    those ``horizon`` values, the recurrent layers the value at t). ``predict`` reads no
+    future values of them: with only past-only regressors it needs no ``X`` for the fitted
+    series (their values come from the ``X`` given to ``fit``), and ``predict(y=..., X=...)``
+    needs X over y's history only; the other columns of X stay known-ahead regressors,
+    needed over the forecast period. Needs ``strategy="direct"`` (a recursive forecast
+    would need their values after the origin). Unknown names raise ValueError.
+
+Regressors ``X`` (``fit(y, X)``) are standardized over the training rows; every
+strategy and training mode takes them, as it takes calendar features, the series
+embedding and static covariates (CPU only). The direct strategy feeds the known-ahead
+covariates of every forecast step to the head at once; the recursive strategy feeds each
+step's covariates as it feeds its prediction back (one network call per step; ``predict``
+then needs X at the ``h`` timestamps after every series' end).
+
+Static covariates (``fit(y, static=frame)``: one row per series, the id column and one
+column per covariate; see :mod:`tsrnn.data.static`) enter every input step, as the
+series embedding does: numeric columns standardized over the series, categorical
+columns (object, category, string, bool) through a learned embedding per column of
+``min(4, ceil(categories / 2))`` values. ``predict`` uses the fitted rows of the fitted
+series; ``predict(y=..., static=...)`` gives new series theirs (categories seen in fit
+only). Window scaling removes a series' level from its inputs; static covariates carry
+what the window cannot see (a level under a per-series scaler, a shape, a group).
 
 dtype : {"float32", "float64"}, default "float32"
 device : {"cpu", "cuda", "auto"}, default "cpu"
@@ -297,6 +323,12 @@ exog_stats_ : (2, k) array or None
     Mean and standard deviation of every regressor over the training rows.
 calendar_names_ : list of str
     The calendar features fed (empty unless ``calendar_features``).
+past_names_ : list of str
+    The past-only regressors (the last of ``exog_names_``).
+static_numeric_ : list of str
+    Numeric static covariates (empty without ``static``).
+static_categorical_ : list of [str, list of str]
+    Every categorical static covariate with its sorted categories (as text).
 
 Examples
 --------

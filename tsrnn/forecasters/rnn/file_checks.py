@@ -7,8 +7,10 @@ arrays imply, so a header that promises a larger network than its weights hold, 
 beyond its stored history, is refused before anything is allocated:
 
 * ``hidden_size``, ``num_layers``, the head's outputs (``horizon`` x quantiles, or x the
-  distribution's P parameters, for the direct strategy), the inputs (covariates and the series vector) and the embedding's rows must
-  agree with the shapes of every member's weights;
+  distribution's P parameters, for the direct strategy), the inputs (covariates, static
+  covariates and the series vector) and the embeddings' rows (series, and every static
+  column's categories, whose texts the header lists) must agree with the shapes of every
+  member's weights; ``past_names`` must be the last of the regressor names;
 * every window is at most ``max(4 L, 2 horizon, 16)`` and every season at most
   ``max(L, window)``, with L the longest stored series (the default window rule gives at most
   that for seasons no longer than the data); a recursive model's ``horizon`` at most
@@ -28,8 +30,9 @@ import re
 import numpy as np
 
 from .params import check_params
+from .static import static_input_width
 
-__all__ = ["check_saved_state", "member_prefixes"]
+__all__ = ["check_saved_state", "member_prefixes", "check_past_names"]
 
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 _LAYER_KEY = re.compile(r"rnn\.weight_hh_l(\d+)$")
@@ -38,6 +41,14 @@ _LAYER_KEY = re.compile(r"rnn\.weight_hh_l(\d+)$")
 def member_prefixes(n: int) -> list[str]:
     """Array-name prefixes of the ``n`` members of an ensemble."""
     return ["model." if i == 0 else f"member{i}." for i in range(n)]
+
+
+def check_past_names(past, exog_names) -> list:
+    """The header's ``past_names``: the last regressors of ``exog_names`` (the past-only ones), else ValueError."""
+    names = list(exog_names or [])
+    if not isinstance(past, list) or not all(isinstance(p, str) for p in past) or names[len(names) - len(past) :] != past:
+        raise ValueError(f"state.past_names is {past!r}; expected the last names of state.exog_names ({names})")
+    return past
 
 
 def _int_list(value, field: str, minimum: int = 1) -> list[int]:
@@ -77,6 +88,7 @@ def check_saved_state(fc, header: dict, arrays: dict, budget: int) -> None:
     if type(n_series) is not int or n_series != fc.panel_.n_series:
         raise ValueError(f"state.n_series is {n_series!r}; the stored panel holds {fc.panel_.n_series} series")
     _check_reach(fc, windows, seasons)
+    check_past_names(header.get("past_names") or [], header.get("exog_names"))
     prefixes = member_prefixes(len(windows))
     extra = [k for k in arrays if k.startswith("member") and not any(k.startswith(p) for p in prefixes)]
     if extra:
@@ -130,17 +142,23 @@ def _check_member(fc, cell, header, weights, prefix) -> None:
         raise ValueError(f"params.num_layers is {L}, but the file holds recurrent layers {layers} for {prefix[:-1]}")
     K = len(header.get("exog_names") or []) + len(header.get("calendar_names") or [])
     E = int(fc.series_embedding or 0)
+    n_numeric, sizes = static_input_width(header)
+    S = n_numeric + sum(d for _, d in sizes)
     ih = _shape(weights, "rnn.weight_ih_l0", prefix, 2)
-    if ih != (G * H, 1 + K + E):
-        raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}) and "
-                         f"params.series_embedding ({E}) imply {(G * H, 1 + K + E)}")  # fmt: skip
+    if ih != (G * H, 1 + K + S + E):
+        raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}), static "
+                         f"covariates ({S}) and params.series_embedding ({E}) imply {(G * H, 1 + K + S + E)}")  # fmt: skip
+    for j, size in enumerate(sizes):
+        if _shape(weights, f"static{j}.weight", prefix, 2) != size:
+            raise ValueError(f"arrays['{prefix}static{j}.weight'] has shape {weights[f'static{j}.weight'].shape}; the "
+                             f"header's categories of static column {j} imply {size}")  # fmt: skip
     out = fc._out_size * fc._head_width
     head = _shape(weights, "head.weight", prefix, 2)
-    if head != (out, H + int(fc.horizon) * K):
+    if head != (out, H + fc._out_size * K):
         raise ValueError(f"params.horizon is {fc.horizon} (strategy {fc.strategy!r}, quantiles {fc.quantiles!r}, "
                          f"distribution {fc.distribution!r}), "
                          f"but arrays['{prefix}head.weight'] has shape {head}; expected "
-                         f"{(out, H + int(fc.horizon) * K)}")  # fmt: skip
+                         f"{(out, H + fc._out_size * K)}")  # fmt: skip
     if E and _shape(weights, "embedding.weight", prefix, 2) != (fc.panel_.n_series, E):
         raise ValueError(f"params.series_embedding is {E}, but arrays['{prefix}embedding.weight'] has shape "
                          f"{weights['embedding.weight'].shape}; expected {(fc.panel_.n_series, E)}")  # fmt: skip

@@ -28,6 +28,7 @@ from .magnitude import check_model_range
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
+from .static import fit_static
 from .prediction import (
     forecast_member,
     point_of_quantiles,
@@ -44,6 +45,7 @@ class RNNForecaster(BaseForecaster):
     __doc__ = RNN_FORECASTER_DOC
 
     _supports_exog = True
+    _supports_static = True
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class RNNForecaster(BaseForecaster):
         calendar_features=False,
         series_embedding=None,
         short_series="drop",
+        past_covariates=None,
         distribution=None,
     ):
         self.cell = cell
@@ -139,6 +142,7 @@ class RNNForecaster(BaseForecaster):
         self.calendar_features = calendar_features
         self.series_embedding = series_embedding
         self.short_series = short_series
+        self.past_covariates = past_covariates
         self.distribution = distribution
 
     @classmethod
@@ -209,7 +213,7 @@ class RNNForecaster(BaseForecaster):
         return back(self, forecasts, tails)
 
     # -------------------------------------------------------------------- fit
-    def _fit(self, panel, X=None):
+    def _fit(self, panel, X=None, static=None):
         cell = check_params(self)
         self.train_windows_ = 0
         check_counts(self, panel)
@@ -226,6 +230,7 @@ class RNNForecaster(BaseForecaster):
         check_model_range(self, panel, dvals, dptr, stats)
         z = scale(dvals, dptr, stats)
         self.n_series_ = panel.n_series
+        fit_static(self, panel, static)
         covariates = fit_covariates(self, panel, X, dptr)
         val_set = validation_set(self, z, dptr, lengths, covariates)
         with single_blas_thread():
@@ -244,29 +249,29 @@ class RNNForecaster(BaseForecaster):
         """One network's forecasts in the model space (:func:`.prediction.forecast_member`)."""
         return forecast_member(self, model, window, histories, h, covs, series)
 
-    def _predict(self, panel, h, positions=None, X=None):
+    def _predict(self, panel, h, positions=None, X=None, static=None):
         check_counts(self, panel)
-        result = predict_members(self, panel, h, positions, X)
+        result = predict_members(self, panel, h, positions, X, static)
         if self.distribution_ is not None:
             return result[:, :, 0]  # the median: of every member's distribution, then across members
         return result if self.quantiles_ is None else point_of_quantiles(self.quantiles_, result)
 
-    def _predict_quantiles(self, panel, h, positions=None, X=None, q=None):
+    def _predict_quantiles(self, panel, h, positions=None, X=None, static=None, q=None):
         """(n, h, Q) sorted quantile forecasts of a quantile head (or a distribution head's ``q``), in the data's units."""
         if self.distribution_ is not None:
-            return distribution_quantiles(self, panel, h, positions, X, q)
+            return distribution_quantiles(self, panel, h, positions, X, q, static)
         if self.quantiles_ is None:
             raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...] or distribution=...")
-        return predict_members(self, panel, h, positions, X)
+        return predict_members(self, panel, h, positions, X, static)
 
-    def predict_quantiles(self, q, h=None, y=None, ids=None, X=None):
+    def predict_quantiles(self, q, h=None, y=None, ids=None, X=None, static=None):
         """Quantile forecasts of a distribution head (any ``q``) or a quantile head (its fitted ``quantiles``).
 
         Parameters
         ----------
         q : float or list of float
             Levels in (0, 1), e.g. ``[0.1, 0.5, 0.9]``.
-        h, y, ids, X
+        h, y, ids, X, static
             As for :meth:`predict`.
 
         Returns
@@ -278,33 +283,34 @@ class RNNForecaster(BaseForecaster):
             With the direct strategy, each step's exact quantiles (the median across members);
             recursive: quantiles of 1,000 sample paths seeded by ``random_state``.
         """
-        return quantile_frame(self, q, h, y, ids, X)
+        return quantile_frame(self, q, h, y, ids, X, static)
 
-    def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None):
+    def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None, static=None):
         """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
-        return predict_samples(self, panel, h, positions, X, num_samples, random_state)
+        return predict_samples(self, panel, h, positions, X, num_samples, random_state, static)
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
         probabilistic = self.quantiles is not None or self.distribution is not None
         return ("quantile", "conformal") if probabilistic else ("conformal",)
 
-    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None):
+    def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None, static=None):
         """Point forecasts and interval bounds from one pass: a quantile head's sorted quantiles give both."""
         if method == "quantile" and self.quantiles is None and self.distribution is None:
             raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
                              "quantiles=[0.1, 0.5, 0.9] for 80% intervals, or distribution='student_t'; or use "
                              "interval_method='conformal'")  # fmt: skip
         chosen = self._interval_methods()[0] if method is None else method
-        if chosen == "conformal" and self.exog_names_:
+        if chosen == "conformal" and (self.exog_names_ or self.static_numeric_ or self.static_categorical_):
             raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
-                             "regressors X; fit it with quantiles=[...] and use interval_method='quantile'")  # fmt: skip
+                             "regressors X or static covariates; fit it with quantiles=[...] and use "
+                             "interval_method='quantile'")  # fmt: skip
         if chosen != "quantile":
-            return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X)
+            return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X, static=static)
         if self.distribution_ is not None:
-            return distribution_intervals(self, panel, h, positions, levels, X)
+            return distribution_intervals(self, panel, h, positions, levels, X, static)
         columns = quantile_columns(self.quantiles_, levels)
-        quantiles = self._predict_quantiles(panel, h, positions, X)
+        quantiles = self._predict_quantiles(panel, h, positions, X, static)
         lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)
         hi = np.stack([quantiles[:, :, j] for _, j in columns], axis=2)
         return point_of_quantiles(self.quantiles_, quantiles), lo, hi

@@ -132,19 +132,29 @@ def _check_probabilistic_and_covariate(fc):
         raise ValueError(f"calendar_features must be True or False, got {fc.calendar_features!r}")
     if fc.series_embedding is not None:
         check_positive_int(fc.series_embedding, "series_embedding")
+    _check_past_covariates(fc.past_covariates, fc.strategy)
+
+
+def _check_past_covariates(past, strategy):
+    if past is None:
+        return
+    if (isinstance(past, str) or not isinstance(past, (list, tuple)) or not past
+            or not all(isinstance(c, str) and c for c in past) or len(set(past)) != len(past)):  # fmt: skip
+        raise ValueError(f"past_covariates={past!r} must be a non-empty list of distinct column names of X, for "
+                         "example ['inventory']")  # fmt: skip
+    if strategy != "direct":
+        raise ValueError(f"past_covariates need strategy='direct', got strategy={strategy!r}: a recursive forecast "
+                         "feeds its steps one at a time and would need their values after the forecast origin, "
+                         "which past-only covariates do not have")  # fmt: skip
 
 
 
 def check_covariate_strategy(fc, what):
-    """Covariates (``what``: their kind, for the message) need the CPU, the direct strategy and window training."""
+    """Covariates (``what``: their kind, for the message) need the CPU; every strategy and training mode takes them."""
     from ...nn.device import resolve_device
 
     if resolve_device(fc.device) != "cpu":
         raise ValueError(f"covariates ({what}) run on the CPU only; use device='cpu' (got device={fc.device!r})")
-    if fc.strategy != "direct" or fc.training != "windows":
-        raise ValueError(f"covariates ({what}) need strategy='direct' and training='windows' (those of every "
-                         f"forecast step enter the window's inputs), got strategy={fc.strategy!r}, "
-                         f"training={fc.training!r}")  # fmt: skip
 
 
 def check_quantiles(quantiles) -> tuple:

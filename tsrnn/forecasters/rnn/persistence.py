@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .params import check_params
-from .file_checks import member_prefixes
+from .file_checks import check_past_names, member_prefixes
+from .static import load_static, save_static
 from .training import new_model
 
 __all__ = ["save_state", "load_state", "upgrade_params"]
@@ -22,8 +23,10 @@ def save_state(fc):
               "history_columns": list(fc.history_.columns), "seasons": [int(m) for m in fc.seasons_],
               "log": bool(fc.log_), "windows": [int(w) for w in fc.windows_],
               "train_windows": int(getattr(fc, "train_windows_", 0)),
-              "exog_names": fc.exog_names_, "calendar_names": list(fc.calendar_names_)}  # fmt: skip
-    arrays = {}
+              "exog_names": fc.exog_names_, "calendar_names": list(fc.calendar_names_),
+              "past_names": list(fc.past_names_)}  # fmt: skip
+    static_header, arrays = save_static(fc)
+    header.update(static_header)
     for i, model in enumerate(fc.models_):
         prefix = "model." if i == 0 else f"member{i}."
         arrays.update({f"{prefix}{k}": v for k, v in model.state_dict().items()})
@@ -46,6 +49,8 @@ def load_state(fc, header, arrays):
     fc.windows_ = [int(w) for w in header.get("windows", [fc.window])]
     fc.n_series_ = int(header["n_series"])
     fc.exog_names_ = header.get("exog_names") or None
+    fc.past_names_ = check_past_names(header.get("past_names") or [], fc.exog_names_)
+    load_static(fc, header, arrays)
     fc.calendar_names_ = list(header.get("calendar_names") or [])
     fc.exog_stats_ = arrays["exog.stats"] if fc.exog_names_ else None
     fc.exog_history_ = arrays["exog.history"] if fc.exog_names_ else None

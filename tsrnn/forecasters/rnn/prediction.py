@@ -11,14 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..._threads import single_blas_thread
-from ...data.samples import covariate_inputs, pad_left, with_series_column
+from ...data.samples import covariate_inputs, pad_left, with_series_features
 from ...data.transforms import fit_scaler, scale, unscale
 from ...data.windows import baseline_forecast, season_choice, stats_dtype
-from .covariates import predict_covariates, series_positions
+from .covariates import predict_covariates
 from .distribution_head import input_window_stats, params_in_series_space
 from .magnitude import check_model_range
 from .model_space import window_baseline
 from .sampling import Draw, combine_members, recursive_paths
+from .static import predict_series_table, series_table
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
 
@@ -45,8 +46,9 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None, dra
     h : int
     covs : list of (n_i + horizon, K) arrays, optional
         Covariates of every history step and of the ``horizon`` steps after it.
-    series : (n,) int array, optional
-        Series positions, for ``series_embedding``.
+    series : (n, C) array, optional
+        Per-series input columns (static covariates, the series position for
+        ``series_embedding``; :func:`.static.series_table`).
     draw : tsrnn.forecasters.rnn.sampling.Draw, optional
         What a distribution head gives (required for one): quantiles, samples or parameters.
     member : (int, int)
@@ -70,16 +72,19 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None, dra
         chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
     inputs = np.ascontiguousarray(full[:, full.shape[1] - length :])[:, :, None]
     if covs is not None:
-        inputs = np.concatenate([inputs, covariate_inputs(covs, length, fc.horizon, fc._np_dtype)], axis=2)
+        # A recursive model's window reads the covariates up to the first forecast step; the loop the rest.
+        window_covs = covs if fc.strategy == "direct" else [c[: s.size + 1] for c, s in zip(covs, histories)]
+        inputs = np.concatenate([inputs, covariate_inputs(window_covs, length, fc._out_size, fc._np_dtype)], axis=2)
     if series is not None:
-        inputs = with_series_column(inputs, series)
+        inputs = with_series_features(inputs, series)
     out, state = model.forward(inputs)
-    if fc.strategy == "recursive" and fc.distribution_ is not None:
-        paths = recursive_paths(fc, model, out[:, -1, :], state, h, full.astype(np.float64),
-                                _lags(fc, n, seasons, chosen), loc, scale_, draw, *member)  # fmt: skip
-        return paths, loc, scale_
     if fc.strategy == "recursive":
-        pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen)
+        extra = None if covs is None and series is None else _loop_inputs(fc, h, histories, covs, series)
+        if fc.distribution_ is not None:
+            paths = recursive_paths(fc, model, out[:, -1, :], state, h, full.astype(np.float64),
+                                    _lags(fc, n, seasons, chosen), loc, scale_, draw, *member, extra)  # fmt: skip
+            return paths, loc, scale_
+        pred = _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra)
         return pred * scale_ + loc, loc, scale_
     base = None
     if baseline is not None:
@@ -138,15 +143,34 @@ def _lags(fc, n, seasons, chosen):
     return np.full(n, seasons[0], dtype=np.int64)
 
 
-def _closed_loop(fc, model, out, state, h, full, seasons, chosen):
-    """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added."""
+def _loop_inputs(fc, h, histories, covs, series):
+    """(n, h - 1, C) inputs beside the fed-back value at forecast steps 2 .. h: next step's covariates, series columns."""
+    n, dtype = len(histories), fc._np_dtype
+    parts = []
+    if covs is not None:
+        parts.append(np.stack([c[s.size + 1 : s.size + h] for c, s in zip(covs, histories)]).astype(dtype))
+    if series is not None:
+        parts.append(np.broadcast_to(np.asarray(series, dtype=dtype)[:, None, :], (n, h - 1, series.shape[1])))
+    return np.ascontiguousarray(np.concatenate(parts, axis=2))
+
+
+def _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra=None):
+    """(n, h) recursive forecasts: every step fed back, with the one-step baseline of each next step added.
+
+    ``extra`` (n, h - 1, C): the other inputs of every fed-back step (a model with covariates).
+    """
     from ...nn.recursive import closed_loop
 
     lag = _lags(fc, full.shape[0], seasons, chosen)
+    if extra is not None:
+        from ...nn.covariate_loop import covariate_closed_loop
+
+        return covariate_closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag,
+                                     extra)[:, :, 0]  # fmt: skip
     return closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
 
 
-def predict_members(fc, panel, h, positions=None, X=None, draw=None):
+def predict_members(fc, panel, h, positions=None, X=None, static=None, draw=None):
     """Forecasts of every series of ``panel`` in the data's units: the median over the ensemble's networks.
 
     Parameters
@@ -158,6 +182,8 @@ def predict_members(fc, panel, h, positions=None, X=None, draw=None):
         The panel's series among the fitted ones (None: new history).
     X : pandas object, optional
         Regressors, for a model fitted with them.
+    static : pandas.DataFrame, optional
+        Static covariates of new series (with new history only).
     draw : tsrnn.forecasters.rnn.sampling.Draw, optional
         For a distribution head: its quantiles (default: the median) or sample paths.
 
@@ -176,8 +202,8 @@ def predict_members(fc, panel, h, positions=None, X=None, draw=None):
     check_model_range(fc, panel, dvals, dptr, stats)
     z = scale(dvals, dptr, stats)
     histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
-    covs = predict_covariates(fc, panel, positions, X, np.diff(dptr))
-    series = series_positions(fc, panel, positions) if fc.series_embedding else None
+    covs = predict_covariates(fc, panel, positions, X, np.diff(dptr), h if fc.strategy == "recursive" else None)
+    series = predict_series_table(fc, panel, positions, static)
     forecasts = []
     with single_blas_thread():
         for i, (model, window) in enumerate(zip(fc.models_, fc.windows_)):
@@ -203,10 +229,10 @@ def point_of_quantiles(quantiles_, result):
 
 def validation_loss(fc, model, window, val_set, loss):
     """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
-    ids = val_set[3] if fc.series_embedding else None
+    series = series_table(fc, val_set[3])
     if fc.distribution_ is not None:
-        return distribution_validation_loss(fc, model, window, val_set, ids)
-    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids)
+        return distribution_validation_loss(fc, model, window, val_set, series)
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series)
     dtype = fc._np_dtype
     target = ((val_set[1] - loc) / scale_).astype(dtype)
     if fc.quantiles_ is not None:
@@ -216,15 +242,15 @@ def validation_loss(fc, model, window, val_set, loss):
     return float(loss(pred, target)[0])
 
 
-def distribution_validation_loss(fc, model, window, val_set, ids):
+def distribution_validation_loss(fc, model, window, val_set, series):
     """A distribution head's validation loss: the mean NLL (direct strategy) of the held-out values in the
     series-scaled space, or (recursive: multi-step NLLs need paths) the mean absolute error of the path of
     medians in the window-scaled space."""
     if fc.strategy == "direct":
-        (dist, params), _, _ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids,
+        (dist, params), _, _ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series,
                                                Draw.parameters())  # fmt: skip
         return float(np.mean(dist.nll(params, val_set[1])))
-    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], ids,
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series,
                                         Draw.quantiles((0.5,)))  # fmt: skip
     return float(np.mean(np.abs(pred[:, :, 0] - val_set[1]) / scale_))
 

@@ -92,7 +92,7 @@ def combine_members(draw, results):
     return out
 
 
-def recursive_paths(fc, model, raw, state, h, full, lag, loc, scale, draw, member, n_members):
+def recursive_paths(fc, model, raw, state, h, full, lag, loc, scale, draw, member, n_members, extra=None):
     """(n, h, K) recursive draws: each step's value (median or sample) fed back as the next input.
 
     Parameters
@@ -111,6 +111,8 @@ def recursive_paths(fc, model, raw, state, h, full, lag, loc, scale, draw, membe
         The windows' statistics.
     draw : Draw
     member, n_members : int
+    extra : (n, h - 1, C) array, optional
+        The inputs beside the fed-back value at forecast steps 2 .. h (covariates, series columns).
     """
     if draw.kind == "parameters" or (draw.kind == "quantiles" and draw.q != (0.5,)):
         raise ValueError("a recursive distribution head feeds back one value per path: it gives the path of medians "
@@ -121,8 +123,9 @@ def recursive_paths(fc, model, raw, state, h, full, lag, loc, scale, draw, membe
     out = np.empty((n * K, h))
     for b0 in range(0, rows.size, PATH_ROWS):
         idx = rows[b0 : b0 + PATH_ROWS]
+        more = None if extra is None else extra[idx]
         out[b0 : b0 + idx.size] = _paths(fc, model, raw[idx], _rows_of(state, idx), h, full[idx], lag[idx],
-                                         loc[idx], scale[idx], draw, member)  # fmt: skip
+                                         loc[idx], scale[idx], draw, member, more)  # fmt: skip
     return out.reshape(n, K, h).transpose(0, 2, 1)
 
 
@@ -132,7 +135,7 @@ def _rows_of(state, idx):
     return np.ascontiguousarray(state[:, idx])
 
 
-def _paths(fc, model, raw, state, h, full, lag, loc, scale, draw, member):
+def _paths(fc, model, raw, state, h, full, lag, loc, scale, draw, member, extra=None):
     """(B, h) values of B paths in the series-scaled space; the window-scaled values are fed back."""
     B, S = full.shape
     hist = np.empty((B, S + h))
@@ -146,6 +149,9 @@ def _paths(fc, model, raw, state, h, full, lag, loc, scale, draw, member):
         out[:, k] = value
         hist[:, S + k] = (value - loc[:, 0]) / scale[:, 0]
         if k + 1 < h:
-            o, state = model.forward(hist[:, S + k, None, None].astype(model.dtype), state)
+            x = hist[:, S + k, None, None].astype(model.dtype)
+            if extra is not None:
+                x = np.concatenate([x, extra[:, k : k + 1]], axis=2)
+            o, state = model.forward(x, state)
             raw = o[:, -1]
     return out

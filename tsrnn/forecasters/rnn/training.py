@@ -18,6 +18,7 @@ from ...data.windows import WindowSampler
 from .distribution_head import count_batches, distribution_loss, sampler_scaling
 from .model_space import window_baseline
 from .prediction import validation_loss
+from .static import series_table, static_sizes
 
 __all__ = ["new_model", "train_members", "train_member", "validation_set"]
 
@@ -37,10 +38,12 @@ def new_model(fc, cell, seed=None, init=None):
 
     out = fc._out_size * fc._head_width
     init = fc.init if init is None else init
-    if fc._n_covariates or fc.series_embedding:
-        return CovariateRegressor(cell, fc._n_covariates, fc.horizon, fc.hidden_size, out,
+    numeric, categorical = getattr(fc, "static_numeric_", None) or [], getattr(fc, "static_categorical_", None) or []
+    if fc._n_covariates or fc.series_embedding or numeric or categorical:
+        return CovariateRegressor(cell, fc._n_covariates, fc._out_size, fc.hidden_size, out,
                                   fc.num_layers, fc._np_dtype, seed, init, fc.dropout, fc.n_series_,
-                                  int(fc.series_embedding or 0))  # fmt: skip
+                                  int(fc.series_embedding or 0), n_past=len(getattr(fc, "past_names_", None) or []),
+                                  n_static=len(numeric), static_sizes=static_sizes(categorical))  # fmt: skip
     return RecurrentRegressor(cell, 1, fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
                               seed=seed, init=init, dropout=fc.dropout, device=fc.device)  # fmt: skip
 
@@ -114,6 +117,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     if fc.distribution_ is not None:
         loss = distribution_loss(fc)
     out = fc._out_size
+    table = series_table(fc, np.arange(fc.n_series_))
     if fc.training == "windows":
         trainer = TBPTTTrainer(model, loss, opt, mode="windows", clip_norm=fc.clip_norm)
         padded = None
@@ -126,14 +130,14 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
                                 season_length=fc._window_seasons(window), baseline=window_baseline(fc),
                                 covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
-                                            embed=bool(fc.series_embedding), reuse=True)  # fmt: skip
+                                            table=table, reuse=True)  # fmt: skip
         # The sampler's batches come from values checked in fit; with "last", only the last step's targets weigh.
         trainer._batches_checked = True
         trainer._last_step = fc.target_steps == "last"
     else:
         trainer = TBPTTTrainer(model, loss, opt, mode="stateful", k=fc.tbptt or window, clip_norm=fc.clip_norm)
         batches, n_batches = stream_batches(z, dptr, train_len, out, window, shuffle_rng, fc.batch_size,
-                                            fc._np_dtype, trainer.reset_state)  # fmt: skip
+                                            fc._np_dtype, trainer.reset_state, covariates, table)  # fmt: skip
     if fc.quantiles_ is not None or fc.distribution_ in ("normal", "student_t"):
         batches = repeat_targets(batches, fc._head_width)
     elif fc.distribution_ is not None:
