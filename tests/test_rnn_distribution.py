@@ -360,3 +360,24 @@ def test_training_takes_the_unfused_step_for_likelihoods():
     for name in ("normal", "student_t", "negative_binomial"):
         loss = HorizonDistributionLoss(name, scaled=name == "negative_binomial")
         assert not FusedStep.covers(model, loss, "windows", None)
+
+
+def test_backtests_carry_sample_paths_for_the_sample_crps():
+    from tsrnn import evaluate
+    from tsrnn.backtest import backtest
+
+    df = long_frame(random_walks(S=2, n=150))
+    models = [RNNForecaster(distribution="normal", alias="dist", **SMALL), Naive()]
+    cv, samples = backtest(models, df, horizon=4, n_windows=2, num_samples=30, random_state=3)
+    assert list(samples.columns) == ["unique_id", "cutoff", "ds", "sample", "dist"]  # Naive draws none
+    assert len(samples) == len(cv) * 30 and samples["cutoff"].dtype == cv["cutoff"].dtype
+    again = backtest(models, df, horizon=4, n_windows=2, num_samples=30, random_state=3, n_jobs=2)[1]
+    pd.testing.assert_frame_equal(samples, again)
+    # The sample paths of the cutoff's fit are those predict draws from the same history and seed.
+    last = cv["cutoff"].max()
+    fit = RNNForecaster(distribution="normal", alias="dist", **SMALL).fit(df[df["ds"] <= last])
+    own = fit.predict(num_samples=30, random_state=np.random.default_rng([3, 1]))
+    got = samples[samples["cutoff"] == last].sort_values(["unique_id", "sample", "ds"], kind="stable")
+    np.testing.assert_array_equal(got["dist"].to_numpy(), own["dist"].to_numpy())
+    scores = evaluate(cv, metrics=["mae", "crps"], samples=samples)
+    assert scores.set_index("model").loc["dist", "crps"] < scores.set_index("model").loc["dist", "mae"]

@@ -343,6 +343,11 @@ class BaseForecaster:
         check_finite(self, np.concatenate([forecasts[:, :, None], lo, hi], axis=2), panel, on_nonfinite)
         return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
 
+    @property
+    def _draws_samples(self) -> bool:
+        """Whether ``predict(num_samples=...)`` works for this model as configured."""
+        return False
+
     def _predict_samples(self, panel, h, positions, num_samples, random_state, **extra):
         """(n, h, S) sample paths; only models with a distribution head draw them."""
         raise ValueError(f"{type(self).__name__} does not draw sample paths (num_samples); fit "

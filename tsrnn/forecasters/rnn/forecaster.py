@@ -285,6 +285,10 @@ class RNNForecaster(BaseForecaster):
         """
         return quantile_frame(self, q, h, y, ids, X, static)
 
+    @property
+    def _draws_samples(self):
+        return self.distribution is not None
+
     def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None, static=None):
         """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
         return predict_samples(self, panel, h, positions, X, num_samples, random_state, static)
