@@ -398,7 +398,7 @@ D5 = pd.date_range("2020-01-01", periods=5, freq="D")
         (
             pd.Series([1.0, 2.0, 3.0], index=D5[:3]),
             {"fill_missing": "ffill"},
-            r"fill_missing must be None or 'interpolate', got 'ffill'",
+            r"fill_missing must be None, 'interpolate' or 'mask', got 'ffill'",
         ),
         (
             pd.DataFrame({"unique_id": ["a", "a", "b", "a"], "ds": D5[[0, 1, 0, 1]], "y": [1.0, 2, 3, 4]}),

@@ -287,6 +287,7 @@ def test_log_scale_quantiles_are_exponentiated():
         (dict(distribution="poisson"), "distribution='poisson' is not known"),
         (dict(distribution="normal", difference=1), "difference=1"),
         (dict(distribution="student_t", loss="mae"), "negative log-likelihood"),
+        (dict(distribution="normal", fill_missing="mask"), "fill_missing='mask'"),
         (dict(distribution="negative_binomial", log=True), "log=True"),
         (dict(distribution="negative_binomial", baseline="naive"), "baseline='naive'"),
         (dict(distribution="negative_binomial", scaler="standard"), "scaler='standard'"),

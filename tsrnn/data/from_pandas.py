@@ -20,6 +20,7 @@ Missing values, in every layout:
 * other interior and trailing NaNs are an error, unless ``fill_missing="interpolate"``:
   interior NaNs are then filled linearly and trailing NaNs (of a Series or a long frame)
   carry the last observed value forward, so the series still ends where the user's data ends;
+  or ``fill_missing="mask"``: they stay NaN in the panel (:mod:`tsrnn.data.masking`);
 * a missing timestamp (a gap in the grid) is always an error: it reports the first missing
   timestamp. Insert the missing rows with NaN values to have them interpolated.
 """
@@ -35,7 +36,7 @@ from .time_axis import TimeAxis
 
 __all__ = ["to_panel"]
 
-_FILL_MISSING = (None, "interpolate")
+_FILL_MISSING = (None, "interpolate", "mask")
 
 
 def to_panel(y, *, id_col="unique_id", time_col="ds", target_col="y", sort=False, fill_missing=None) -> Panel:
@@ -57,10 +58,11 @@ def to_panel(y, *, id_col="unique_id", time_col="ds", target_col="y", sort=False
         Column names of a long frame.
     sort : bool
         Sort timestamps (within each series for a long frame) instead of refusing unsorted ones.
-    fill_missing : {None, "interpolate"}
+    fill_missing : {None, "interpolate", "mask"}
         ``None`` refuses NaN between a series' first and last value (and after the last,
         except in a wide frame). ``"interpolate"`` fills interior NaNs linearly and carries
-        the last value forward over the trailing NaNs of a Series or a long frame.
+        the last value forward over the trailing NaNs of a Series or a long frame. ``"mask"``
+        keeps them as NaN (for a model that masks them: ``RNNForecaster(fill_missing="mask")``).
 
     Returns
     -------
@@ -74,7 +76,7 @@ def to_panel(y, *, id_col="unique_id", time_col="ds", target_col="y", sort=False
         long-frame columns, or an input that is not a Series or DataFrame.
     """
     if fill_missing not in _FILL_MISSING:
-        raise ValueError(f"fill_missing must be None or 'interpolate', got {fill_missing!r}")
+        raise ValueError(f"fill_missing must be None, 'interpolate' or 'mask', got {fill_missing!r}")
     if not isinstance(sort, (bool, np.bool_)):
         raise ValueError(f"sort must be True or False, got {sort!r}")
     columns = (id_col, time_col, target_col)
@@ -277,7 +279,7 @@ def _clean(times, values, indptr, labels, fill_missing, wide):
         times, values, nan, seg = times[keep], values[keep], nan[keep], seg[keep]
         indptr = np.zeros_like(indptr)
         np.cumsum(np.bincount(seg, minlength=len(labels)), out=indptr[1:])
-    if not nan.any():
+    if not nan.any() or fill_missing == "mask":
         return times, values, indptr
     if fill_missing is None:
         r = int(np.flatnonzero(nan)[0])

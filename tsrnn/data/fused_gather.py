@@ -7,7 +7,7 @@ window statistics with the same NumPy code (so they keep NumPy's summation order
 scales, gathers and subtracts in one numba loop (:func:`tsrnn.kernels.fused.gather_windows`)
 into buffers allocated once: the batches are bit-identical to ``gather``'s.
 
-It covers the common case: no covariates, no padded series, baseline None, ``"naive"`` or
+It covers the common case: no covariates, no padded series, no masked missing values, baseline None, ``"naive"`` or
 ``"seasonal_naive"`` (one season or several). Other samplers keep ``gather``
 (:meth:`FusedGather.for_sampler` returns None), and so does a batch whose values are too
 large for the window statistics in the batch's dtype (:func:`~tsrnn.data.windows.stats_dtype`).
@@ -62,6 +62,7 @@ class FusedGather:
             fused_training()
             and sampler._covariates is None
             and sampler._observed_from is None
+            and getattr(sampler, "_missing", None) is None
             and sampler._spans is not None
             and sampler.baseline in _COVERED
             and sampler.scaling in (None, "window")

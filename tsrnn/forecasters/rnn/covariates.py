@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...data.covariates import align_exog, calendar_features, calendar_names, exog_columns, lag_rows
+from ...data.covariates import (
+    align_exog,
+    calendar_features,
+    calendar_names,
+    exog_columns,
+    lag_rows,
+)
 from .params import check_covariate_strategy
 
 __all__ = ["fit_covariates", "predict_covariates", "series_positions"]

@@ -56,6 +56,10 @@ def check_distribution(fc):
         raise ValueError(f"distribution={d!r} cannot be combined with difference={fc.difference!r} or "
                          f"seasonal_difference={fc.seasonal_difference!r}: integrating per-step distributions does "
                          "not give the series' distribution; use the default window scaler and baseline instead")  # fmt: skip
+    if fc.fill_missing == "mask":
+        raise ValueError(f"distribution={d!r} cannot be combined with fill_missing='mask' yet (the head's window "
+                         "scale and sample paths do not read the missing-value indicator); use "
+                         "fill_missing='interpolate' or a point or quantile head")  # fmt: skip
     if fc.loss != "mse":
         raise ValueError(f"distribution={d!r} trains on its negative log-likelihood; leave loss at its default "
                          f"'mse' (got loss={fc.loss!r})")  # fmt: skip

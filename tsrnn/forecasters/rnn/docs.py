@@ -265,8 +265,22 @@ verbose : bool, default False
     Show a tqdm progress bar with epoch, loss and validation loss.
 alias : str, optional
     Column name of the forecasts (default: "LSTM", "GRU" or "RNN").
-fill_missing : {None, "interpolate"}, default None
-    How to treat NaN in the input (None: error).
+fill_missing : {None, "interpolate", "mask"}, default None
+    How to treat NaN in the input (leading NaNs always start the series later). None: an
+    error. "interpolate": filled linearly (trailing ones carry the last value forward).
+    "mask" (GluonTS's observed-values mask; :mod:`tsrnn.data.masking`): the NaNs stay
+    missing. A missing target carries no weight in the loss; a missing input is replaced
+    by the last observed value before it, and the network reads a second input, a
+    missing-indicator (1 where the value was filled; model files hold its weights). The
+    window statistics ignore missing values (level: the mean of the observed values among
+    the window's last season, or the last observed value when none is; spread: over pairs
+    of observed values), and a baseline value that falls on a NaN is the nearest observed
+    value before it. A series whose history ends in NaN is forecast from its last observed
+    values; a series with no observed value is an error. Needs ``training="windows"``, no
+    differencing, no covariates (``X``, ``calendar_features``, ``series_embedding``) and
+    the CPU. Only RNNForecaster masks: the baselines and statistical models have no
+    ``fill_missing`` and refuse NaN (interpolate it first, or use
+    ``tsrnn.data.panel.to_panel(y, fill_missing="interpolate")``).
 sort : bool, default False
     Sort unsorted timestamps instead of raising.
 
@@ -339,4 +353,63 @@ Examples
 >>> f = RNNForecaster(cell="gru", hidden_size=16, window=24, horizon=6, epochs=2, random_state=0).fit(y)
 >>> f.predict().index[0]
 Timestamp('2024-01-09 08:00:00')
+"""
+
+PREDICT_INSAMPLE_DOC = """In-sample forecasts: at every point of the fitted history, the forecast made with the history cut there.
+
+For every series and every cut-off ``c`` (its first ``c`` values), the forecasts of values
+``c + 1 .. c + horizon`` that ``predict(horizon, y=<the history's first c values>)`` gives,
+within floating-point rounding (each cut-off is forecast from its own window, scaled by that
+window's statistics, as in training; the cut-off windows go through the network in batches,
+not one ``predict`` call per point). Fitted values (``horizon=1``) serve residual checks and
+anomaly flags, as neuralforecast's ``predict_insample``.
+
+Parameters
+----------
+horizon : int, default 1
+    Steps ahead of every cut-off: 1 for one-step-ahead fitted values; at most the model's
+    ``horizon`` with the direct strategy (any with the recursive one).
+
+Returns
+-------
+pandas.DataFrame
+    Long and tidy, one row per forecast whose target lies in the history: the id and time
+    columns (``unique_id``, ``ds`` unless ``fit`` read others), ``cutoff`` (the timestamp of
+    the last value the forecast saw; only for ``horizon > 1``), the actual value ``y`` (NaN
+    where it is missing, with ``fill_missing="mask"``) and the forecast in a column named
+    like ``predict``'s (``name_``). Rows are ordered by series, time and cut-off.
+
+Raises
+------
+NotFittedError
+    Before ``fit``.
+ValueError
+    For a ``horizon`` that is not a positive integer or, with the direct strategy, beyond the
+    model's; for a model fitted with regressors ``X``; when every series is too short.
+
+Warns
+-----
+UserWarning
+    Naming the series too short for any in-sample forecast.
+
+Notes
+-----
+Forecasts start at the first cut-off whose history fills the window (the longest member's,
+plus the values a multi-season baseline reads before it and the differencing's): earlier
+points of every series have no row, and a series no longer than that has none. Where a
+forecast reads only the last window of its history (the default window scaler, the naive
+or one-season baselines) each cut-off reads only that; otherwise (``scaler`` per series,
+``baseline="naive2"``, several seasons, ``fill_missing="mask"``, stateful training) the
+whole history up to the cut-off, and the work grows with the square of the series' length.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from tsrnn import RNNForecaster
+>>> idx = pd.date_range("2024-01-01", periods=120, freq="h")
+>>> y = pd.Series(np.sin(np.arange(120) * 2 * np.pi / 24), index=idx)
+>>> f = RNNForecaster(cell="gru", hidden_size=8, window=24, horizon=6, epochs=2, random_state=0).fit(y)
+>>> fitted = f.predict_insample()
+>>> list(fitted.columns), len(fitted)
+(['unique_id', 'ds', 'y', 'GRU'], 96)
 """

@@ -29,6 +29,7 @@ import re
 
 import numpy as np
 
+from .missing import indicator_inputs
 from .params import check_params
 from .static import static_input_width
 
@@ -144,10 +145,12 @@ def _check_member(fc, cell, header, weights, prefix) -> None:
     E = int(fc.series_embedding or 0)
     n_numeric, sizes = static_input_width(header)
     S = n_numeric + sum(d for _, d in sizes)
+    M = indicator_inputs(fc)
     ih = _shape(weights, "rnn.weight_ih_l0", prefix, 2)
-    if ih != (G * H, 1 + K + S + E):
+    if ih != (G * H, 1 + M + K + S + E):
         raise ValueError(f"arrays['{prefix}rnn.weight_ih_l0'] has shape {ih}; the header's covariates ({K}), static "
-                         f"covariates ({S}) and params.series_embedding ({E}) imply {(G * H, 1 + K + S + E)}")  # fmt: skip
+                         f"covariates ({S}), params.series_embedding ({E}) and params.fill_missing "
+                         f"({fc.fill_missing!r}: {M} missing-indicator) imply {(G * H, 1 + M + K + S + E)}")  # fmt: skip
     for j, size in enumerate(sizes):
         if _shape(weights, f"static{j}.weight", prefix, 2) != size:
             raise ValueError(f"arrays['{prefix}static{j}.weight'] has shape {weights[f'static{j}.weight'].shape}; the "

@@ -16,12 +16,13 @@ __all__ = ["check_lengths", "fit_log_and_seasons"]
 
 def fit_log_and_seasons(fc, panel):
     """Set ``log_``, ``seasons_`` and ``season_length_`` from the parameters and the data."""
+    # NaN (fill_missing="mask") is neither positive nor not: only the observed values decide.
     if fc.log is True and np.any(panel.values <= 0):
         raise ValueError(
-            f"log=True needs positive data, but the minimum value is {float(panel.values.min())!r}; "
+            f"log=True needs positive data, but the minimum value is {float(np.nanmin(panel.values))!r}; "
             "use log='auto' or log=False"
         )
-    fc.log_ = bool(fc.log is True or (fc.log == "auto" and np.all(panel.values > 0) and not is_counts(fc)))
+    fc.log_ = bool(fc.log is True or (fc.log == "auto" and not np.any(panel.values <= 0) and not is_counts(fc)))
     if fc.season_length is None:
         fc.seasons_ = tuple(int(m) for m in infer_seasons(panel))
     elif isinstance(fc.season_length, (list, tuple)):

@@ -21,20 +21,22 @@ from ..base import BaseForecaster, register
 from .covariates import fit_covariates
 from .distribution_head import check_counts, n_params
 from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples, quantile_frame
-from .docs import RNN_FORECASTER_DOC
+from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
+from .insample import predict_insample
 from .magnitude import check_model_range
+from .missing import check_mask, observed_origins, observed_values, with_gaps
 from .model_space import back, forward, resolve_baseline, window_baseline
 from .params import CELL_NAMES, check_params
 from .persistence import load_state, save_state, upgrade_params
-from .static import fit_static
 from .prediction import (
     forecast_member,
     point_of_quantiles,
     predict_members,
     quantile_columns,
 )
+from .static import fit_static
 from .training import train_members, validation_set
 
 __all__ = ["RNNForecaster"]
@@ -218,8 +220,10 @@ class RNNForecaster(BaseForecaster):
         self.train_windows_ = 0
         check_counts(self, panel)
         fit_log_and_seasons(self, panel)
+        check_mask(self, X, static)
         windows = self._member_windows(self.seasons_)
-        dvals, dptr, _ = self._diff(panel.values, panel.indptr)
+        values, missing = observed_values(self, panel)
+        dvals, dptr, _ = self._diff(values, panel.indptr)
         lengths = np.diff(dptr)
         train_len = lengths - int(self.val_size or 0)
         # Training windows of the first member's window (what baseline="auto" weighs, before any padding).
@@ -228,11 +232,11 @@ class RNNForecaster(BaseForecaster):
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)
         check_model_range(self, panel, dvals, dptr, stats)
-        z = scale(dvals, dptr, stats)
+        z = with_gaps(scale(dvals, dptr, stats), missing)
         self.n_series_ = panel.n_series
         fit_static(self, panel, static)
         covariates = fit_covariates(self, panel, X, dptr)
-        val_set = validation_set(self, z, dptr, lengths, covariates)
+        val_set = observed_origins(self, validation_set(self, z, dptr, lengths, covariates))
         with single_blas_thread():
             models, history, best_epochs = train_members(self, cell, windows, z, dptr, train_len, val_set, covariates)
         self.models_ = models
@@ -292,6 +296,11 @@ class RNNForecaster(BaseForecaster):
     def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None, static=None):
         """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
         return predict_samples(self, panel, h, positions, X, num_samples, random_state, static)
+
+    def predict_insample(self, horizon=1):
+        return predict_insample(self, horizon)
+
+    predict_insample.__doc__ = PREDICT_INSAMPLE_DOC
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):

@@ -12,6 +12,7 @@ from ..._validation import check_positive_int
 from ...data.transforms import SCALERS
 from ...data.windows import BASELINES
 from .distribution_head import check_distribution
+from .missing import check_mask
 
 __all__ = ["CELL_NAMES", "check_params", "check_quantiles", "check_covariate_strategy"]
 
@@ -42,6 +43,7 @@ def check_params(fc) -> str:
     _check_network_and_windows(fc)
     _check_training(fc)
     _check_probabilistic_and_covariate(fc)
+    check_mask(fc)
     return cell
 
 

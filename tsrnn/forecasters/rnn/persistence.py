@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .params import check_params
 from .file_checks import check_past_names, member_prefixes
+from .params import check_params
 from .static import load_static, save_static
 from .training import new_model
 

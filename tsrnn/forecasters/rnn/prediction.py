@@ -17,6 +17,7 @@ from ...data.windows import baseline_forecast, season_choice, stats_dtype
 from .covariates import predict_covariates
 from .distribution_head import input_window_stats, params_in_series_space
 from .magnitude import check_model_range
+from .missing import masked_windows, masks, observed_values, value_only, with_gaps
 from .model_space import window_baseline
 from .sampling import Draw, combine_members, recursive_paths
 from .static import predict_series_table, series_table
@@ -64,13 +65,19 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None, dra
     check_h(fc, h)
     n = len(histories)
     seasons = fc._window_seasons(window)
-    full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
+    flags = None
+    if masks(fc):
+        full, loc, scale_, length, flags = masked_windows(fc, window, histories, seasons)
+    else:
+        full, loc, scale_, length = _scaled_windows(fc, window, histories, seasons)
     chosen = None
     baseline = window_baseline(fc)
     if baseline in ("seasonal_naive", "seasonal_average") and len(seasons) > 1:
         # Each series' whole history picks its season, as every training window's history did.
         chosen = np.array([season_choice(s[None, :], seasons)[0] for s in histories], dtype=np.int64)
     inputs = np.ascontiguousarray(full[:, full.shape[1] - length :])[:, :, None]
+    if flags is not None:
+        inputs = np.concatenate([inputs, flags], axis=2)
     if covs is not None:
         # A recursive model's window reads the covariates up to the first forecast step; the loop the rest.
         window_covs = covs if fc.strategy == "direct" else [c[: s.size + 1] for c, s in zip(covs, histories)]
@@ -162,12 +169,12 @@ def _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra=None):
     from ...nn.recursive import closed_loop
 
     lag = _lags(fc, full.shape[0], seasons, chosen)
-    if extra is not None:
+    if extra is not None:  # covariates or static inputs (fill_missing="mask" refuses both)
         from ...nn.covariate_loop import covariate_closed_loop
 
         return covariate_closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag,
                                      extra)[:, :, 0]  # fmt: skip
-    return closed_loop(model, out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
+    return closed_loop(value_only(fc, model), out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
 
 
 def predict_members(fc, panel, h, positions=None, X=None, static=None, draw=None):
@@ -197,10 +204,11 @@ def predict_members(fc, panel, h, positions=None, X=None, static=None, draw=None
     if fc.distribution_ is not None and draw is None:
         draw = Draw.quantiles((0.5,))
     check_h(fc, h)
-    dvals, dptr, tails = fc._diff(panel.values, panel.indptr)
+    values, missing = observed_values(fc, panel)
+    dvals, dptr, tails = fc._diff(values, panel.indptr)
     stats = fit_scaler(fc._series_scaler, dvals, dptr)
     check_model_range(fc, panel, dvals, dptr, stats)
-    z = scale(dvals, dptr, stats)
+    z = with_gaps(scale(dvals, dptr, stats), missing)
     histories = [z[dptr[i] : dptr[i + 1]] for i in range(panel.n_series)]
     covs = predict_covariates(fc, panel, positions, X, np.diff(dptr), h if fc.strategy == "recursive" else None)
     series = predict_series_table(fc, panel, positions, static)
@@ -235,11 +243,15 @@ def validation_loss(fc, model, window, val_set, loss):
     pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series)
     dtype = fc._np_dtype
     target = ((val_set[1] - loc) / scale_).astype(dtype)
+    # Missing targets (fill_missing="mask") weigh nothing.
+    weight = np.isfinite(target).astype(dtype) if masks(fc) else None
+    if weight is not None:
+        target = np.where(weight > 0, target, 0).astype(dtype)
     if fc.quantiles_ is not None:
         pred = ((pred - loc[..., None]) / scale_[..., None]).astype(dtype)
-        return float(loss.pinball(pred, target)[0])
+        return float(loss.pinball(pred, target, weight)[0])
     pred = ((pred - loc) / scale_).astype(dtype)
-    return float(loss(pred, target)[0])
+    return float(loss(pred, target, weight)[0])
 
 
 def distribution_validation_loss(fc, model, window, val_set, series):

@@ -13,9 +13,17 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ...data.samples import pad_short_series, repeat_targets, stream_batches, validation_origins, window_batches
+from ...data.masked_windows import MaskedWindowSampler
+from ...data.samples import (
+    pad_short_series,
+    repeat_targets,
+    stream_batches,
+    validation_origins,
+    window_batches,
+)
 from ...data.windows import WindowSampler
 from .distribution_head import count_batches, distribution_loss, sampler_scaling
+from .missing import indicator_inputs, masks
 from .model_space import window_baseline
 from .prediction import validation_loss
 from .static import series_table, static_sizes
@@ -44,7 +52,7 @@ def new_model(fc, cell, seed=None, init=None):
                                   fc.num_layers, fc._np_dtype, seed, init, fc.dropout, fc.n_series_,
                                   int(fc.series_embedding or 0), n_past=len(getattr(fc, "past_names_", None) or []),
                                   n_static=len(numeric), static_sizes=static_sizes(categorical))  # fmt: skip
-    return RecurrentRegressor(cell, 1, fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
+    return RecurrentRegressor(cell, 1 + indicator_inputs(fc), fc.hidden_size, out, fc.num_layers, dtype=fc._np_dtype,
                               seed=seed, init=init, dropout=fc.dropout, device=fc.device)  # fmt: skip
 
 
@@ -125,10 +133,10 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
             need = window + fc._history(window) + out
             z, dptr, train_len, padded, covariates = pad_short_series(z, dptr, train_len, need, min_train_length(fc),
                                                                       covariates)  # fmt: skip
-        sampler = WindowSampler(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
-                                scaling=sampler_scaling(fc),
-                                season_length=fc._window_seasons(window), baseline=window_baseline(fc),
-                                covariates=covariates, padded=padded)  # fmt: skip
+        kind = MaskedWindowSampler if masks(fc) else WindowSampler
+        sampler = kind(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
+                       scaling=sampler_scaling(fc), season_length=fc._window_seasons(window),
+                       baseline=window_baseline(fc), covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
                                             table=table, reuse=True)  # fmt: skip
         # The sampler's batches come from values checked in fit; with "last", only the last step's targets weigh.
