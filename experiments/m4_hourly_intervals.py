@@ -1,0 +1,144 @@
+"""M4 Hourly 95% prediction intervals: a distribution head's samples against the quantile head and conformal intervals.
+
+    python experiments/m4_hourly_intervals.py [--data ../shared/datasets] [--seed 0] [--samples 1000]
+
+Every model is ``RNNForecaster(horizon=48, random_state=seed, ...)`` with every other argument
+at its default, fitted once on Hourly-train.csv (all 414 series) and scored once on
+Hourly-test.csv with M4's uncertainty-track measures for 95% intervals:
+
+- MSIS (mean scaled interval score: width plus 2/0.05 times the misses, over the in-sample
+  seasonal-naive MAE with m = 24; :func:`tsrnn.metrics.msis`),
+- coverage and ACD (|coverage - 0.95|; :func:`tsrnn.metrics.acd`),
+- the CRPS of the sample paths where there are samples (:func:`tsrnn.metrics.crps`), scaled as
+  MASE scales (:func:`tsrnn.metrics.scaled_crps`),
+
+with the point forecast's OWA (against Naive2) for context. The rows:
+
+- ``distribution="student_t"`` (and "normal"): the 2.5% and 97.5% quantiles of ``--samples``
+  sample paths (``predict(num_samples=...)``), and the exact quantiles of the head (``level=95``);
+- ``quantiles=[0.025, 0.5, 0.975]``: the quantile head (``interval_method="quantile"``);
+- the default point model with conformal intervals (``interval_method="conformal"``: the model
+  refitted at earlier cut-offs, its errors there calibrating the interval);
+- seasonal naive with conformal intervals, M4's reference point.
+
+``--series N`` and ``--epochs E`` make a smoke run (no RESULTS.md). Writes the section
+``m4_hourly_intervals`` of experiments/RESULTS.md with machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsrnn import RNNForecaster, SeasonalNaive
+from tsrnn.datasets import load_m4_hourly
+from tsrnn.metrics import acd, coverage, crps, msis, scaled_crps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section  # noqa: E402
+
+H, M, LEVEL = 48, 24, 95
+
+
+def matrix(frame, col):
+    return np.stack([g[col].to_numpy(dtype=np.float64) for _, g in frame.groupby("unique_id", sort=False)])
+
+
+def owa(pred, truth, hist, naive2):
+    sm = float(np.mean(200 * np.abs(truth - pred) / (np.abs(truth) + np.abs(pred))))
+    scale = np.array([np.mean(np.abs(h[M:] - h[:-M])) for h in hist])
+    ms = float(np.mean(np.mean(np.abs(truth - pred), axis=1) / scale))
+    return 0.5 * (sm / naive2[0] + ms / naive2[1])
+
+
+def scores(name, point, lo, hi, truth, hist, naive2, fit_s, samples=None):
+    row = {"model": name, "MSIS": msis(truth, lo, hi, y_train=hist, season_length=M, level=LEVEL),
+           "coverage": coverage(truth, lo, hi), "ACD": acd(truth, lo, hi, LEVEL),
+           "width (scaled)": np.nan, "CRPS (scaled)": np.nan, "OWA": owa(point, truth, hist, naive2),
+           "fit s": fit_s}  # fmt: skip
+    scale = np.array([np.mean(np.abs(h[M:] - h[:-M])) for h in hist])
+    row["width (scaled)"] = float(np.mean(np.mean(hi - lo, axis=1) / scale))
+    if samples is not None:
+        row["CRPS (scaled)"] = scaled_crps(truth, samples, y_train=hist, season_length=M)
+        row["CRPS"] = crps(truth, samples)
+    print("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
+    return row
+
+
+def fitted(params, train, seed, epochs):
+    f = RNNForecaster(horizon=H, random_state=seed, **params, **({"epochs": epochs} if epochs else {}))
+    t0 = time.perf_counter()
+    f.fit(train)
+    return f, time.perf_counter() - t0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=os.environ.get("TSRNN_DATA_HOME", "../shared/datasets"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--series", type=int, default=None, help="first N series only (smoke run, no RESULTS.md)")
+    p.add_argument("--epochs", type=int, default=None, help="override epochs (smoke run, no RESULTS.md)")
+    a = p.parse_args(argv)
+    train, test = load_m4_hourly(a.data, a.series)
+    truth = matrix(test, "y")
+    hist = [g.y.to_numpy() for _, g in train.groupby("unique_id", sort=False)]
+    from tsrnn import Naive2
+
+    n2 = matrix(Naive2(M).fit(train).predict(H), "Naive2")
+    naive2 = (float(np.mean(200 * np.abs(truth - n2) / (np.abs(truth) + np.abs(n2)))),
+              float(np.mean(np.mean(np.abs(truth - n2), axis=1) / np.array([np.mean(np.abs(h[M:] - h[:-M]))
+                                                                           for h in hist]))))  # fmt: skip
+    rows = []
+    for dist in ("student_t", "normal"):
+        f, fit_s = fitted({"distribution": dist}, train, a.seed, a.epochs)
+        paths = f.predict(num_samples=a.samples, random_state=a.seed)
+        s = np.stack([g.pivot(index="sample", columns="ds", values=f.name_).to_numpy().T
+                      for _, g in paths.groupby("unique_id", sort=False)])  # fmt: skip
+        lo, hi = np.quantile(s, [0.025, 0.975], axis=2)
+        median = np.median(s, axis=2)
+        rows.append(scores(f"distribution={dist!r}, {a.samples} samples", median, lo, hi, truth, hist, naive2, fit_s,
+                           s))  # fmt: skip
+        fc = f.predict(level=LEVEL)
+        rows.append(scores(f"distribution={dist!r}, exact quantiles", matrix(fc, f.name_),
+                           matrix(fc, f"{f.name_}-lo-{LEVEL}"), matrix(fc, f"{f.name_}-hi-{LEVEL}"), truth, hist,
+                           naive2, fit_s))  # fmt: skip
+    f, fit_s = fitted({"quantiles": [0.025, 0.5, 0.975]}, train, a.seed, a.epochs)
+    fc = f.predict(level=LEVEL, interval_method="quantile")
+    rows.append(scores("quantiles=[0.025, 0.5, 0.975]", matrix(fc, f.name_), matrix(fc, f"{f.name_}-lo-{LEVEL}"),
+                       matrix(fc, f"{f.name_}-hi-{LEVEL}"), truth, hist, naive2, fit_s))  # fmt: skip
+    t0 = time.perf_counter()
+    f, fit_s = fitted({}, train, a.seed, a.epochs)
+    fc = f.predict(level=LEVEL, interval_method="conformal")
+    rows.append(scores("default, conformal", matrix(fc, f.name_), matrix(fc, f"{f.name_}-lo-{LEVEL}"),
+                       matrix(fc, f"{f.name_}-hi-{LEVEL}"), truth, hist, naive2, time.perf_counter() - t0))  # fmt: skip
+    t0 = time.perf_counter()
+    sn = SeasonalNaive(M).fit(train)
+    fc = sn.predict(H, level=LEVEL, interval_method="conformal")
+    rows.append(scores("SeasonalNaive(24), conformal", matrix(fc, sn.name_), matrix(fc, f"{sn.name_}-lo-{LEVEL}"),
+                       matrix(fc, f"{sn.name_}-hi-{LEVEL}"), truth, hist, naive2, time.perf_counter() - t0))  # fmt: skip
+    if a.series or a.epochs:
+        return
+    table = pd.DataFrame(rows).drop(columns=["CRPS"], errors="ignore")
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
+    body = "".join("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + " |\n"
+                   for r in table.itertuples(index=False))  # fmt: skip
+    text = (f"## M4 Hourly 95% intervals (`python experiments/m4_hourly_intervals.py`)\n\n"
+            f"Test period, scored once; every model `RNNForecaster(horizon=48, random_state={a.seed})` with one "
+            f"argument changed; {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"{time.strftime('%Y-%m-%d')}. MSIS and ACD as M4 defined them (m = 24); width in units of the in-sample "
+            "seasonal-naive MAE; CRPS of the sample paths scaled the same way; OWA of the point forecast (the "
+            "median).\n\n" + head + body)  # fmt: skip
+    print(text)
+    write_section("m4_hourly_intervals", text)
+
+
+if __name__ == "__main__":
+    main()
