@@ -53,25 +53,36 @@ def _build(spec):
     return cls(**params)
 
 
-def _forecast(model, train, horizon, levels, interval_method, X=None):
-    """(S, horizon, C) forecasts of a fitted model: the point forecast, then interval bounds if ``levels``."""
+def _forecast(model, train, horizon, levels, interval_method, X=None, samples=None, fold=0):
+    """(S, horizon, C) forecasts of a fitted model: the point forecast, then interval bounds if ``levels``, then
+    ``N`` sample paths if ``samples`` is ``(N, random_state)`` and the model draws them (seeded per fold)."""
     positions = np.arange(train.n_series)
     extra = {"X": X} if X is not None else {}
     if not levels:
         point = np.asarray(model._predict(train, horizon, positions, **extra), dtype=np.float64)[:, :horizon]
         check_finite(model, point, train)
-        return point[:, :, None]
-    point, lo, hi = model._predict_with_intervals(train, horizon, positions, levels, interval_method, None, **extra)
-    stacked = stack_intervals(np.asarray(point, dtype=np.float64)[:, :horizon], lo, hi, levels)
-    check_finite(model, stacked, train)
-    return stacked
+        stacked = point[:, :, None]
+    else:
+        point, lo, hi = model._predict_with_intervals(train, horizon, positions, levels, interval_method, None,
+                                                      **extra)  # fmt: skip
+        stacked = stack_intervals(np.asarray(point, dtype=np.float64)[:, :horizon], lo, hi, levels)
+        check_finite(model, stacked, train)
+    if samples is None or not model._draws_samples:
+        return stacked
+    n, seed = samples
+    rng = np.random.default_rng(None if seed is None else [int(seed), int(fold)])
+    paths = model._predict_samples(train, horizon, positions, n, rng, **extra)[:, :horizon]
+    check_finite(model, paths, train)
+    return np.concatenate([stacked, paths], axis=2)
 
 
-def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None, X=None, on_fold=None):
+def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_method=None, X=None, samples=None,
+              on_fold=None):  # fmt: skip
     """Fit and forecast one model over some folds and series. Returns a list of per-fold results.
 
     Each result is ``(fold number, forecasts (S, horizon, C) or None, errors: list of str or None)``
-    with C = 1 (point forecast) or 1 + 2 * len(levels). ``on_fold()``, if given, is called
+    with C = 1 (point forecast) or 1 + 2 * len(levels), plus N sample paths with ``samples=(N, random_state)``
+    for a model that draws them. ``on_fold()``, if given, is called
     after each fold (the progress bar of a backtest run in this process).
     """
     model = _build(spec)
@@ -84,7 +95,7 @@ def _run_task(spec, panel, folds, horizon, warm_start, levels=None, interval_met
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 model._fit_panel(train, X=X)
-                pred = _forecast(model, train, horizon, levels, interval_method, X)
+                pred = _forecast(model, train, horizon, levels, interval_method, X, samples, fold.number)
             out.append((fold.number, pred, None))
         except Exception as exc:  # noqa: BLE001 - isolate a failing model, report it per row
             if model._global or train.n_series == 1:
@@ -215,7 +226,8 @@ def _stderr_is_terminal():
 
 def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", train_size=None, refit=True,
              n_jobs=1, backend=None, client=None, warm_start=False, level=None, interval_method=None, X=None,
-             id_col="unique_id", time_col="ds", target_col="y", progress=None):  # fmt: skip
+             id_col="unique_id", time_col="ds", target_col="y", progress=None, num_samples=None,
+             random_state=None):  # fmt: skip
     """Rolling-origin evaluation of several forecasters on one or many series.
 
     Parameters
@@ -267,6 +279,12 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
     progress : bool, optional
         Show a tqdm bar over the (model, window) pairs on stderr. None (default): only
         when stderr is a terminal.
+    num_samples : int, optional
+        Also draw this many sample paths from every cutoff of the models that give them
+        (``RNNForecaster(distribution=...)``, see ``predict(num_samples=...)``); the others
+        get none.
+    random_state : int, optional
+        Seeds the sample paths (per cutoff, whatever ``n_jobs``): same seed, same paths.
 
     Returns
     -------
@@ -274,6 +292,10 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
         Long and tidy: ``unique_id, cutoff, ds, y``, one column per model, and ``error``
         (empty, or "Model: message" for rows a model failed on; its forecast is NaN).
         ``cutoff`` is the last timestamp each fit saw.
+    samples : pandas.DataFrame
+        Only with ``num_samples``, as a second value: ``unique_id, cutoff, ds, sample`` and
+        one column per model that draws samples, ``num_samples`` rows per forecast row
+        (what :func:`tsrnn.evaluate` takes as ``samples=`` for the exact sample CRPS).
     """
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     specs, names = _check_models(models)
@@ -285,8 +307,12 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
     folds = _folds(panel, horizon, n_windows, step, window, train_size)
     every = n_windows if refit is False else (1 if refit is True else int(refit))
 
+    if random_state is not None and (isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer))
+                                     or random_state < 0):
+        raise ValueError(f"random_state={random_state!r} must be None or an integer >= 0 (it seeds every cutoff)")
+    samples = None if num_samples is None else (check_positive_int(num_samples, "num_samples"), random_state)
     tasks, task_models = _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels, interval_method,
-                                     X, n_jobs, backend)  # fmt: skip
+                                     X, n_jobs, backend, samples)  # fmt: skip
     bar = _Progress(progress, len(models) * n_windows, panel.n_series)
     try:
         if backend == "dask":
@@ -295,15 +321,22 @@ def backtest(models, y, horizon, n_windows=3, step=None, window="expanding", tra
             results = _run_joblib(tasks, n_jobs, bar.task_done)
         else:
             results = [_run_task(*t, on_fold=lambda t=t: bar.step(t[1].n_series / panel.n_series)) for t in tasks]
-        preds, errors = _collect(task_models, results, names, panel.n_series, n_windows, horizon, levels)
+        extra_columns = 0 if samples is None else samples[0]
+        preds, errors = _collect(task_models, results, names, panel.n_series, n_windows, horizon, levels,
+                                 extra_columns)  # fmt: skip
         if refit is not True:
             _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels,
-                                interval_method, X, bar.step)  # fmt: skip
+                                interval_method, X, bar.step, samples)  # fmt: skip
     finally:
         bar.close()
 
     columns = [interval_names(n, levels) if levels else [n] for n in names]
-    return _tidy(panel, folds, horizon, columns, preds, errors)
+    cv = _tidy(panel, folds, horizon, columns, preds, errors)
+    if samples is None:
+        return cv
+    drawn = [mi for mi, m in enumerate(models) if m._draws_samples]
+    first = len(columns[0])
+    return cv, _samples_tidy(panel, folds, horizon, [names[mi] for mi in drawn], preds[drawn, ..., first:])
 
 
 def _check_models(models):
@@ -338,7 +371,8 @@ def _check_settings(horizon, n_windows, step, window, train_size, refit, backend
     return horizon, n_windows, step, train_size, n_jobs, levels
 
 
-def _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels, interval_method, X, n_jobs, backend):
+def _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels, interval_method, X, n_jobs, backend,
+                samples=None):  # fmt: skip
     """The independent tasks of a backtest and, for each, ``(model index, block of series or None)``.
 
     A global model is one task per fold (all folds in one task with ``warm_start``), none
@@ -353,7 +387,7 @@ def _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels,
             groups = [folds] if warm_start else [[f] for f in folds]
             for group in groups:
                 tasks.append((spec, panel, group, horizon, warm_start, levels, interval_method,
-                              X if model._supports_exog else None))
+                              X if model._supports_exog else None, samples))
                 task_models.append((mi, None))
             continue
         n_blocks = 1 if (n_jobs == 1 and backend is None) else (n_jobs if backend is None else 8)
@@ -365,15 +399,18 @@ def _make_tasks(specs, models, panel, folds, horizon, refit, warm_start, levels,
     return tasks, task_models
 
 
-def _collect(task_models, results, names, S, n_windows, horizon, levels):
-    """The tasks' results as ``preds`` (models, folds, S, horizon, columns) and ``errors[model][fold][series]``."""
-    preds = np.full((len(names), n_windows, S, horizon, 1 + 2 * len(levels or ())), np.nan)
+def _collect(task_models, results, names, S, n_windows, horizon, levels, extra_columns=0):
+    """The tasks' results as ``preds`` (models, folds, S, horizon, columns) and ``errors[model][fold][series]``.
+
+    ``extra_columns``: sample paths after the point forecast and the bounds (NaN for models without them).
+    """
+    preds = np.full((len(names), n_windows, S, horizon, 1 + 2 * len(levels or ()) + extra_columns), np.nan)
     errors = [[[""] * S for _ in range(n_windows)] for _ in names]
     for (mi, block), res in zip(task_models, results):
         rows = np.arange(S) if block is None else block
         for fold_no, fc, errs in res:
             if fc is not None:
-                preds[mi, fold_no, rows] = fc
+                preds[mi, fold_no, rows, :, : fc.shape[-1]] = fc
             if errs:
                 for r, e in zip(rows, errs):
                     if e:
@@ -382,7 +419,7 @@ def _collect(task_models, results, names, S, n_windows, horizon, levels):
 
 
 def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, errors, names, levels, interval_method,
-                        X=None, on_fold=lambda: None):  # fmt: skip
+                        X=None, on_fold=lambda: None, samples=None):  # fmt: skip
     """Global models with refit=False/k: forecast the folds between refits with the last fit's weights."""
     for mi, (spec, model) in enumerate(zip(specs, models)):
         if not model._global:
@@ -405,7 +442,8 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
                 if fitted is None:
                     continue
                 try:
-                    preds[mi, fold.number] = _forecast(fitted, train, horizon, levels, interval_method, Xm)
+                    fc = _forecast(fitted, train, horizon, levels, interval_method, Xm, samples, fold.number)
+                    preds[mi, fold.number, :, :, : fc.shape[-1]] = fc
                 except Exception as exc:  # noqa: BLE001
                     preds[mi, fold.number] = np.nan
                     for r in range(panel.n_series):
@@ -437,6 +475,27 @@ def _tidy(panel, folds, horizon, columns, preds, errors):
         frames.append(pd.DataFrame(frame))
     cv = pd.concat(frames, ignore_index=True)
     return cv.sort_values(["unique_id", "cutoff", "ds"], kind="stable", key=_order_key(panel)).reset_index(drop=True)
+
+
+def _samples_tidy(panel, folds, horizon, names, paths):
+    """The sample paths ``paths`` (models, folds, S, horizon, N) as a long frame beside the backtest's rows."""
+    N = paths.shape[-1]
+    frames = []
+    for fold in folds:
+        ids, cutoffs, ds = [], [], []
+        for i in range(panel.n_series):
+            stamps = panel.axis.history(i)
+            c = int(fold.cutoffs[i])
+            ids.extend([panel.ids[i]] * horizon)
+            cutoffs.extend([stamps[c - 1]] * horizon)
+            ds.extend(stamps[c : c + horizon])
+        frame = {"unique_id": pd.Index(ids).repeat(N), "cutoff": pd.Index(cutoffs).repeat(N),
+                 "ds": pd.Index(ds).repeat(N), "sample": np.tile(np.arange(N), len(ids))}  # fmt: skip
+        for mi, name in enumerate(names):
+            frame[name] = paths[mi, fold.number].reshape(-1)
+        frames.append(pd.DataFrame(frame))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["unique_id", "cutoff", "ds"], kind="stable", key=_order_key(panel)).reset_index(drop=True)
 
 
 def _order_key(panel):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data.panel import Panel, TimeAxis, from_forecasts, to_panel
 from .intervals import check_levels, conformal_intervals, interval_names, stack_intervals
+from .sample_frame import samples_frame
 
 __all__ = ["BaseForecaster", "NotFittedError", "check_finite", "register", "registered"]
 
@@ -237,7 +238,7 @@ class BaseForecaster:
         return None
 
     def predict(self, h=None, y=None, ids=None, level=None, interval_method=None, calibration_windows=None, X=None,
-                on_nonfinite="raise", static=None):
+                on_nonfinite="raise", static=None, num_samples=None, random_state=None):
         """Forecast the next ``h`` steps of every series.
 
         Parameters
@@ -275,6 +276,13 @@ class BaseForecaster:
             Static covariates of the series of a new history ``y`` (as ``fit`` takes them), for
             a model fitted with ``static``; without it, the series of ``y`` must have been in
             ``fit``, whose static values they keep. Only with ``y``.
+        num_samples : int, optional
+            Draw this many sample paths S instead of a point forecast (models with a
+            distribution head, ``RNNForecaster(distribution=...)``; others raise ValueError).
+            Returns a long DataFrame ``unique_id, ds, sample, <name_>`` (the input's id and
+            time column names), S x h rows per series, path by path.
+        random_state : int, numpy.random.Generator or None
+            Seeds the sample paths: the same seed gives bit-identical samples.
 
         Returns
         -------
@@ -282,7 +290,8 @@ class BaseForecaster:
             The layout of the input: a Series indexed by the next ``h`` timestamps; a long
             DataFrame ``unique_id, ds, <name_>``; or a wide DataFrame indexed by the next
             ``h`` timestamps with one column per series. With ``level``, a DataFrame with the
-            interval columns beside the point forecast (Series and long layouts).
+            interval columns beside the point forecast (Series and long layouts). With
+            ``num_samples``, the long frame of sample paths described there.
         """
         self.check_is_fitted()
         _check_not_fitting(self, "predict")
@@ -305,7 +314,8 @@ class BaseForecaster:
             # A local model's parameters belong to the series it was fitted on: new history, new fit.
             return type(self)(**self.get_params()).fit(y).predict(h, level=level, interval_method=interval_method,
                                                                   calibration_windows=calibration_windows,
-                                                                  on_nonfinite=on_nonfinite)  # fmt: skip
+                                                                  on_nonfinite=on_nonfinite, num_samples=num_samples,
+                                                                  random_state=random_state)  # fmt: skip
         panel = self.panel_ if y is None else self._to_panel(y)
         positions = None
         if ids is not None:
@@ -316,6 +326,12 @@ class BaseForecaster:
         extra = {"X": X} if self._supports_exog else {}
         if self._supports_static:
             extra["static"] = static
+        if num_samples is not None:
+            if level is not None:
+                raise ValueError("give either level (intervals) or num_samples (sample paths), not both")
+            samples = self._predict_samples(panel, h, positions, num_samples, random_state, **extra)
+            check_finite(self, samples, panel, on_nonfinite)
+            return samples_frame(panel, samples, self.name_)
         if level is None:
             forecasts = self._checked(self._predict(panel, h, positions, **extra), panel, h)
             check_finite(self, forecasts, panel, on_nonfinite)
@@ -326,6 +342,16 @@ class BaseForecaster:
         forecasts = self._checked(forecasts, panel, h)
         check_finite(self, np.concatenate([forecasts[:, :, None], lo, hi], axis=2), panel, on_nonfinite)
         return from_forecasts(panel, stack_intervals(forecasts, lo, hi, levels), h, interval_names(self.name_, levels))
+
+    @property
+    def _draws_samples(self) -> bool:
+        """Whether ``predict(num_samples=...)`` works for this model as configured."""
+        return False
+
+    def _predict_samples(self, panel, h, positions, num_samples, random_state, **extra):
+        """(n, h, S) sample paths; only models with a distribution head draw them."""
+        raise ValueError(f"{type(self).__name__} does not draw sample paths (num_samples); fit "
+                         "RNNForecaster(distribution='student_t') (or 'normal', 'negative_binomial') for them")  # fmt: skip
 
     def _checked(self, forecasts, panel, h):
         forecasts = np.asarray(forecasts, dtype=np.float64)

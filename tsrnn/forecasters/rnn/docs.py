@@ -33,7 +33,7 @@ The parameters come in six groups, listed below in this order: the network
 ``batch_size``, ``lr``, ``lr_schedule``, ``min_lr``, ``optimizer``, ``clip_norm``,
 ``weight_decay``, ``val_size``, ``patience``, ``lr_patience``, ``lr_factor``,
 ``training``, ``tbptt``, ``n_ensemble``, ``warm_start``, ``random_state``);
-probabilistic forecasts (``quantiles``); covariates (``calendar_features``,
+probabilistic forecasts (``quantiles``, ``distribution``); covariates (``calendar_features``,
 ``series_embedding``, ``past_covariates``, regressors ``X`` and static covariates
 ``static`` given to ``fit``); runtime (``dtype``,
 ``device``, ``verbose``, ``alias``, ``fill_missing``, ``sort``).
@@ -195,6 +195,31 @@ quantiles : list of float, optional
     interpolation). ``interval_method="conformal"`` stays available. Needs
     ``strategy="direct"`` and no differencing (a running sum of quantiles is not a
     quantile of the sum).
+distribution : {None, "normal", "student_t", "negative_binomial"}, default None
+    A distribution head (DeepAR's likelihoods): the head emits the distribution's P
+    parameters per forecast step (normal: loc, scale; Student-t: loc, scale, df > 2;
+    negative binomial: mean, dispersion, variance ``mean (1 + dispersion mean)``) and trains
+    on their negative log-likelihood (``loss`` stays "mse", unused). Normal and Student-t
+    model the window-scaled values less the baseline, like the point head, and map back
+    through the window's statistics and the series scaler. The negative binomial models
+    counts (every value >= 0) as DeepAR does: inputs divided by each window's scale
+    ``1 + mean |y|`` (with ``scaler="window"``; 1 with ``scaler=None``), counts scored
+    unscaled with the mean times that scale; "auto" then means no log and no baseline,
+    and ``log=True``, a baseline or a per-series scaler are refused.
+    ``predict()`` gives the median (under ``log`` the exponential of the modelled median,
+    which is the median of the data; the mean does not map so); an ensemble gives the
+    median of its members' medians. ``predict(level=L)`` defaults to
+    ``interval_method="quantile"``: with the direct strategy, bounds from each step's exact
+    quantile function (the median across members); :meth:`predict_quantiles` gives any
+    quantile the same way. ``predict(num_samples=S,
+    random_state=...)`` draws S sample paths as a long frame (``unique_id, ds, sample,
+    <name>``; bit-identical for a seed): with the direct strategy every step is sampled from
+    its own distribution (marginal samples, not joint across steps); with
+    ``strategy="recursive"`` each step samples and feeds the sample back, so paths are
+    joint (sums over the horizon are right). A recursive head's point forecast is the path
+    of medians (each step's median fed back) and its intervals come from 1,000 sample paths
+    seeded by ``random_state``. Members of an ensemble contribute paths in turn (a
+    mixture). Excludes ``quantiles`` and differencing.
 calendar_features : bool, default False
     Feed calendar features of the forecast steps: sine and cosine of the hour of day,
     day of week and month of year, those cycles longer than the sampling step
@@ -304,6 +329,8 @@ best_epoch_ : int
     Epoch whose weights were kept (of the first member).
 quantiles_ : tuple of float or None
     The sorted quantile levels of the head (None: a point head).
+distribution_ : str or None
+    The distribution head's canonical name ("normal", "student_t", "negative_binomial").
 exog_names_ : list of str or None
     Regressor columns of the ``X`` given to ``fit`` (None: fitted without X).
 exog_stats_ : (2, k) array or None

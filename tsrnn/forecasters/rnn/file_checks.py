@@ -6,11 +6,11 @@ covariates, the series vectors). :func:`check_saved_state` checks each against w
 arrays imply, so a header that promises a larger network than its weights hold, or windows far
 beyond its stored history, is refused before anything is allocated:
 
-* ``hidden_size``, ``num_layers``, the head's outputs (``horizon`` x quantiles for the direct
-  strategy), the inputs (covariates, static covariates and the series vector) and the
-  embeddings' rows (series, and every static column's categories, whose texts the header
-  lists) must agree with the shapes of every member's weights; ``past_names`` must be the
-  last of the regressor names;
+* ``hidden_size``, ``num_layers``, the head's outputs (``horizon`` x quantiles, or x the
+  distribution's P parameters, for the direct strategy), the inputs (covariates, static
+  covariates and the series vector) and the embeddings' rows (series, and every static
+  column's categories, whose texts the header lists) must agree with the shapes of every
+  member's weights; ``past_names`` must be the last of the regressor names;
 * every window is at most ``max(4 L, 2 horizon, 16)`` and every season at most
   ``max(L, window)``, with L the longest stored series (the default window rule gives at most
   that for seasons no longer than the data); a recursive model's ``horizon`` at most
@@ -155,10 +155,11 @@ def _check_member(fc, cell, header, weights, prefix) -> None:
         if _shape(weights, f"static{j}.weight", prefix, 2) != size:
             raise ValueError(f"arrays['{prefix}static{j}.weight'] has shape {weights[f'static{j}.weight'].shape}; the "
                              f"header's categories of static column {j} imply {size}")  # fmt: skip
-    out = fc._out_size * (len(fc.quantiles_) if fc.quantiles_ else 1)
+    out = fc._out_size * fc._head_width
     head = _shape(weights, "head.weight", prefix, 2)
     if head != (out, H + fc._out_size * K):
-        raise ValueError(f"params.horizon is {fc.horizon} (strategy {fc.strategy!r}, quantiles {fc.quantiles!r}), "
+        raise ValueError(f"params.horizon is {fc.horizon} (strategy {fc.strategy!r}, quantiles {fc.quantiles!r}, "
+                         f"distribution {fc.distribution!r}), "
                          f"but arrays['{prefix}head.weight'] has shape {head}; expected "
                          f"{(out, H + fc._out_size * K)}")  # fmt: skip
     if E and _shape(weights, "embedding.weight", prefix, 2) != (fc.panel_.n_series, E):

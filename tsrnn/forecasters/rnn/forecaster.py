@@ -19,6 +19,8 @@ from ...data.transforms import fit_scaler, scale
 from ...data.windows import history_needed
 from ..base import BaseForecaster, register
 from .covariates import fit_covariates
+from .distribution_head import check_counts, n_params
+from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples, quantile_frame
 from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
 from .fit_setup import check_lengths, fit_log_and_seasons
@@ -95,6 +97,7 @@ class RNNForecaster(BaseForecaster):
         series_embedding=None,
         short_series="drop",
         past_covariates=None,
+        distribution=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -142,6 +145,7 @@ class RNNForecaster(BaseForecaster):
         self.series_embedding = series_embedding
         self.short_series = short_series
         self.past_covariates = past_covariates
+        self.distribution = distribution
 
     @classmethod
     def _test_params(cls):
@@ -164,8 +168,9 @@ class RNNForecaster(BaseForecaster):
         return self.horizon if self.strategy == "direct" else 1
 
     @property
-    def _n_quantiles(self):
-        return len(self.quantiles_) if getattr(self, "quantiles_", None) else 1
+    def _head_width(self):
+        """Outputs per forecast step: the Q quantiles, the distribution's P parameters, or 1."""
+        return len(self.quantiles_) if getattr(self, "quantiles_", None) else n_params(self)
 
     @property
     def _n_covariates(self):
@@ -213,6 +218,7 @@ class RNNForecaster(BaseForecaster):
     def _fit(self, panel, X=None, static=None):
         cell = check_params(self)
         self.train_windows_ = 0
+        check_counts(self, panel)
         fit_log_and_seasons(self, panel)
         check_mask(self, X, static)
         windows = self._member_windows(self.seasons_)
@@ -248,14 +254,48 @@ class RNNForecaster(BaseForecaster):
         return forecast_member(self, model, window, histories, h, covs, series)
 
     def _predict(self, panel, h, positions=None, X=None, static=None):
+        check_counts(self, panel)
         result = predict_members(self, panel, h, positions, X, static)
+        if self.distribution_ is not None:
+            return result[:, :, 0]  # the median: of every member's distribution, then across members
         return result if self.quantiles_ is None else point_of_quantiles(self.quantiles_, result)
 
-    def _predict_quantiles(self, panel, h, positions=None, X=None, static=None):
-        """(n, h, Q) sorted quantile forecasts of a quantile head, in the data's units."""
+    def _predict_quantiles(self, panel, h, positions=None, X=None, static=None, q=None):
+        """(n, h, Q) sorted quantile forecasts of a quantile head (or a distribution head's ``q``), in the data's units."""
+        if self.distribution_ is not None:
+            return distribution_quantiles(self, panel, h, positions, X, q, static)
         if self.quantiles_ is None:
-            raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...]")
+            raise ValueError("this RNNForecaster has no quantile head: fit it with quantiles=[...] or distribution=...")
         return predict_members(self, panel, h, positions, X, static)
+
+    def predict_quantiles(self, q, h=None, y=None, ids=None, X=None, static=None):
+        """Quantile forecasts of a distribution head (any ``q``) or a quantile head (its fitted ``quantiles``).
+
+        Parameters
+        ----------
+        q : float or list of float
+            Levels in (0, 1), e.g. ``[0.1, 0.5, 0.9]``.
+        h, y, ids, X, static
+            As for :meth:`predict`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column ``<name>-q-<q>`` per level (e.g. ``GRU-q-0.9``), ascending, in the
+            layout of the input (a long frame: beside ``unique_id`` and ``ds``; a Series: indexed
+            by time; a wide frame cannot hold several columns per series and raises ValueError).
+            With the direct strategy, each step's exact quantiles (the median across members);
+            recursive: quantiles of 1,000 sample paths seeded by ``random_state``.
+        """
+        return quantile_frame(self, q, h, y, ids, X, static)
+
+    @property
+    def _draws_samples(self):
+        return self.distribution is not None
+
+    def _predict_samples(self, panel, h, positions, num_samples, random_state, X=None, static=None):
+        """(n, h, S) sample paths in the data's units (:mod:`.sampling`)."""
+        return predict_samples(self, panel, h, positions, X, num_samples, random_state, static)
 
     def predict_insample(self, horizon=1):
         return predict_insample(self, horizon)
@@ -264,13 +304,15 @@ class RNNForecaster(BaseForecaster):
 
     # -------------------------------------------------------------- intervals
     def _interval_methods(self):
-        return ("quantile", "conformal") if self.quantiles is not None else ("conformal",)
+        probabilistic = self.quantiles is not None or self.distribution is not None
+        return ("quantile", "conformal") if probabilistic else ("conformal",)
 
     def _predict_with_intervals(self, panel, h, positions, levels, method, windows, X=None, static=None):
         """Point forecasts and interval bounds from one pass: a quantile head's sorted quantiles give both."""
-        if method == "quantile" and self.quantiles is None:
+        if method == "quantile" and self.quantiles is None and self.distribution is None:
             raise ValueError("interval_method='quantile' needs a quantile head: fit RNNForecaster(quantiles=[...]), e.g. "
-                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals; or use interval_method='conformal'")  # fmt: skip
+                             "quantiles=[0.1, 0.5, 0.9] for 80% intervals, or distribution='student_t'; or use "
+                             "interval_method='conformal'")  # fmt: skip
         chosen = self._interval_methods()[0] if method is None else method
         if chosen == "conformal" and (self.exog_names_ or self.static_numeric_ or self.static_categorical_):
             raise ValueError("conformal intervals refit the model at earlier cut-offs, which this model cannot do with "
@@ -278,6 +320,8 @@ class RNNForecaster(BaseForecaster):
                              "interval_method='quantile'")  # fmt: skip
         if chosen != "quantile":
             return super()._predict_with_intervals(panel, h, positions, levels, method, windows, X=X, static=static)
+        if self.distribution_ is not None:
+            return distribution_intervals(self, panel, h, positions, levels, X, static)
         columns = quantile_columns(self.quantiles_, levels)
         quantiles = self._predict_quantiles(panel, h, positions, X, static)
         lo = np.stack([quantiles[:, :, i] for i, _ in columns], axis=2)

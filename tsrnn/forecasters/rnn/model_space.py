@@ -13,6 +13,7 @@ import numpy as np
 
 from ...data.seasonal_adjust import reseasonalize, seasonal_adjust
 from ...data.transforms import difference, undifference
+from .distribution_head import is_counts
 
 __all__ = ["MIN_WINDOWS_FOR_NAIVE", "resolve_baseline", "window_baseline", "to_model_space", "forward", "back"]
 
@@ -28,7 +29,8 @@ def resolve_baseline(fc) -> object:
     weekly cycle: each window repeats the season that explained its series best, the M4
     Hourly recipe); without a season (m = 1), "naive" (the same forecast); with one season
     m > 1, "naive" when the training data holds at least :data:`MIN_WINDOWS_FOR_NAIVE`
-    windows (``train_windows_``), else "seasonal_naive"; None for ``training="stateful"``.
+    windows (``train_windows_``), else "seasonal_naive"; None for ``training="stateful"`` and for the
+    negative binomial head.
 
     Evidence (experiments/frequencies.py, validation MASE, LSTM seeds 0 / 1): with many
     series "naive" beat "seasonal_naive" on all four seasonal sets (M1 monthly, 5,201
@@ -43,6 +45,8 @@ def resolve_baseline(fc) -> object:
     """
     if fc.baseline != "auto":
         return fc.baseline
+    if is_counts(fc):
+        return None  # a count less a baseline is not a count
     if fc.training == "stateful":
         return None  # stateful training runs along whole series, without windows or baselines
     seasons = getattr(fc, "seasons_", None) or (1,)

@@ -11,6 +11,7 @@ import numpy as np
 from ..._validation import check_positive_int
 from ...data.transforms import SCALERS
 from ...data.windows import BASELINES
+from .distribution_head import check_distribution
 from .missing import check_mask
 
 __all__ = ["CELL_NAMES", "check_params", "check_quantiles", "check_covariate_strategy"]
@@ -118,6 +119,7 @@ def _check_training(fc):
 
 def _check_probabilistic_and_covariate(fc):
     fc.quantiles_ = None if fc.quantiles is None else check_quantiles(fc.quantiles)
+    check_distribution(fc)
     if fc.quantiles_ is not None:
         if fc.strategy != "direct":
             raise ValueError(f"quantiles need strategy='direct' (one head emits every step's quantiles), got "

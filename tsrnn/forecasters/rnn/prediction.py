@@ -15,11 +15,13 @@ import numpy as np
 from ..._threads import single_blas_thread
 from ...data.samples import covariate_inputs, pad_left, with_series_features
 from ...data.transforms import fit_scaler, scale, unscale
-from ...data.windows import baseline_forecast, season_choice, stats_dtype, window_stats
+from ...data.windows import baseline_forecast, season_choice, stats_dtype
 from .covariates import predict_covariates
+from .distribution_head import input_window_stats, params_in_series_space
 from .magnitude import check_model_range
 from .missing import masked_windows, masks, observed_values, value_only, with_gaps
 from .model_space import window_baseline
+from .sampling import Draw, combine_members, recursive_paths
 from .static import predict_series_table, series_table
 
 __all__ = ["check_h", "forecast_member", "predict_members", "validation_loss", "quantile_columns"]
@@ -33,7 +35,7 @@ def check_h(fc, h):
         )
 
 
-def forecast_member(fc, model, window, histories, h, covs=None, series=None):
+def forecast_member(fc, model, window, histories, h, covs=None, series=None, draw=None, member=(0, 1)):
     """One network's forecasts in the series-scaled (and differenced) space.
 
     Parameters
@@ -50,10 +52,15 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     series : (n, C) array, optional
         Per-series input columns (static covariates, the series position for
         ``series_embedding``; :func:`.static.series_table`).
+    draw : tsrnn.forecasters.rnn.sampling.Draw, optional
+        What a distribution head gives (required for one): quantiles, samples or parameters.
+    member : (int, int)
+        This network's position in the ensemble and the ensemble's size (for ``draw``).
 
     Returns
     -------
-    pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted)
+    pred : (n, h) float64 array, or (n, h, Q) for a quantile head (unsorted), or (n, h, K) for a
+        distribution head (``draw``'s values; ``(dist, params)`` for ``Draw.parameters()``)
     loc, scale : (n, 1) arrays
         Statistics of each input window (0 and 1 unless ``scaler="window"``).
     """
@@ -63,9 +70,18 @@ def forecast_member(fc, model, window, histories, h, covs=None, series=None):
     if fc.strategy == "recursive":
         out, state = model.forward(prep.inputs)
         extra = None if covs is None and series is None else _loop_inputs(fc, h, histories, covs, series)
+        if fc.distribution_ is not None:
+            paths = recursive_paths(fc, model, out[:, -1, :], state, h, prep.full.astype(np.float64),
+                                    _lags(fc, n, prep.seasons, prep.chosen), loc, scale_, draw, *member,
+                                    extra)  # fmt: skip
+            return paths, loc, scale_
         pred = _closed_loop(fc, model, out, state, h, prep.full, prep.seasons, prep.chosen, extra)
         return pred * scale_ + loc, loc, scale_
     last = last_outputs(model, prep.inputs)
+    if fc.distribution_ is not None:
+        raw = last.reshape(n, fc.horizon, -1)[:, :h].reshape(n, -1)
+        dist, params = params_in_series_space(fc, raw, loc, scale_, base)
+        return draw.marginal(dist, params, *member), loc, scale_
     if fc.quantiles_ is not None:
         pred = last.reshape(n, fc.horizon, -1)[:, :h].astype(np.float64)
         if base is not None:
@@ -155,11 +171,23 @@ def _scaled_windows(fc, window, histories, seasons):
     # Statistics in float64 only where the data's magnitude needs it (stats_dtype): same bits otherwise.
     full = full.astype(stats_dtype(full, dtype) if windowed else dtype, copy=False)
     if windowed:
-        loc, scale_ = window_stats(full[:, pre:], seasons[0])
+        loc, scale_ = input_window_stats(fc, full[:, pre:], seasons[0])
         full = ((full - loc) / scale_).astype(dtype, copy=False)
     else:
         loc, scale_ = np.zeros((n, 1), dtype), np.ones((n, 1), dtype)
     return full, loc, scale_, length
+
+
+def _lags(fc, n, seasons, chosen):
+    """(n,) one-step baseline lag of every series: each next step's baseline is the value ``lag`` steps before it."""
+    baseline = window_baseline(fc)
+    if baseline is None:
+        return np.zeros(n, dtype=np.int64)
+    if baseline == "naive":
+        return np.ones(n, dtype=np.int64)
+    if chosen is not None:
+        return chosen
+    return np.full(n, seasons[0], dtype=np.int64)
 
 
 def _loop_inputs(fc, h, histories, covs, series):
@@ -180,17 +208,7 @@ def _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra=None):
     """
     from ...nn.recursive import closed_loop
 
-    n = full.shape[0]
-    # The one-step baseline of each next step: the value ``lag`` steps before it.
-    baseline = window_baseline(fc)
-    if baseline is None:
-        lag = np.zeros(n, dtype=np.int64)
-    elif baseline == "naive":
-        lag = np.ones(n, dtype=np.int64)
-    elif chosen is not None:
-        lag = chosen
-    else:
-        lag = np.full(n, seasons[0], dtype=np.int64)
+    lag = _lags(fc, full.shape[0], seasons, chosen)
     if extra is not None:  # covariates or static inputs (fill_missing="mask" refuses both)
         from ...nn.covariate_loop import covariate_closed_loop
 
@@ -199,7 +217,7 @@ def _closed_loop(fc, model, out, state, h, full, seasons, chosen, extra=None):
     return closed_loop(value_only(fc, model), out[:, -1, :], state, h, full.astype(np.float64)[:, :, None], lag)[:, :, 0]
 
 
-def predict_members(fc, panel, h, positions=None, X=None, static=None):
+def predict_members(fc, panel, h, positions=None, X=None, static=None, draw=None):
     """Forecasts of every series of ``panel`` in the data's units: the median over the ensemble's networks.
 
     Parameters
@@ -213,12 +231,18 @@ def predict_members(fc, panel, h, positions=None, X=None, static=None):
         Regressors, for a model fitted with them.
     static : pandas.DataFrame, optional
         Static covariates of new series (with new history only).
+    draw : tsrnn.forecasters.rnn.sampling.Draw, optional
+        For a distribution head: its quantiles (default: the median) or sample paths.
 
     Returns
     -------
-    (n, h) float64 array, or (n, h, Q) sorted along the last axis for a quantile head
-        (the median per quantile across members first, then sorted: quantiles never cross).
+    (n, h) float64 array, or (n, h, Q) sorted along the last axis for a quantile head or a
+        distribution head's quantiles (the median per quantile across members first, then
+        sorted: quantiles never cross), or (n, h, S) sample paths (the members' paths
+        interleaved: path j comes from member j mod M, a mixture of the members).
     """
+    if fc.distribution_ is not None and draw is None:
+        draw = Draw.quantiles((0.5,))
     check_h(fc, h)
     values, missing = observed_values(fc, panel)
     dvals, dptr, tails = fc._diff(values, panel.indptr)
@@ -230,13 +254,16 @@ def predict_members(fc, panel, h, positions=None, X=None, static=None):
     series = predict_series_table(fc, panel, positions, static)
     forecasts = []
     with single_blas_thread():
-        for model, window in zip(fc.models_, fc.windows_):
-            pred, _, _ = forecast_member(fc, model, window, histories, h, covs, series)
+        for i, (model, window) in enumerate(zip(fc.models_, fc.windows_)):
+            pred, _, _ = forecast_member(fc, model, window, histories, h, covs, series, draw, (i, len(fc.models_)))
             pred = fc._undiff(unscale(pred, stats), tails)
             if fc.log_:
                 with np.errstate(over="ignore"):
                     pred = np.exp(pred)
             forecasts.append(pred)
+    if draw is not None:
+        result = combine_members(draw, forecasts)
+        return np.sort(result, axis=-1) if draw.kind == "quantiles" else result
     result = forecasts[0] if len(forecasts) == 1 else np.median(forecasts, axis=0)
     return result if fc.quantiles_ is None else np.sort(result, axis=-1)
 
@@ -250,8 +277,10 @@ def point_of_quantiles(quantiles_, result):
 
 def validation_loss(fc, model, window, val_set, loss):
     """Validation loss in the space the network trains in (window-scaled with the "window" scaler)."""
-    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2],
-                                        series_table(fc, val_set[3]))  # fmt: skip
+    series = series_table(fc, val_set[3])
+    if fc.distribution_ is not None:
+        return distribution_validation_loss(fc, model, window, val_set, series)
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series)
     dtype = fc._np_dtype
     target = ((val_set[1] - loc) / scale_).astype(dtype)
     # Missing targets (fill_missing="mask") weigh nothing.
@@ -263,6 +292,19 @@ def validation_loss(fc, model, window, val_set, loss):
         return float(loss.pinball(pred, target, weight)[0])
     pred = ((pred - loc) / scale_).astype(dtype)
     return float(loss(pred, target, weight)[0])
+
+
+def distribution_validation_loss(fc, model, window, val_set, series):
+    """A distribution head's validation loss: the mean NLL (direct strategy) of the held-out values in the
+    series-scaled space, or (recursive: multi-step NLLs need paths) the mean absolute error of the path of
+    medians in the window-scaled space."""
+    if fc.strategy == "direct":
+        (dist, params), _, _ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series,
+                                               Draw.parameters())  # fmt: skip
+        return float(np.mean(dist.nll(params, val_set[1])))
+    pred, loc, scale_ = forecast_member(fc, model, window, val_set[0], fc.horizon, val_set[2], series,
+                                        Draw.quantiles((0.5,)))  # fmt: skip
+    return float(np.mean(np.abs(pred[:, :, 0] - val_set[1]) / scale_))
 
 
 def _level_text(level) -> str:

@@ -22,6 +22,7 @@ from ...data.samples import (
     window_batches,
 )
 from ...data.windows import WindowSampler
+from .distribution_head import count_batches, distribution_loss, sampler_scaling
 from .missing import indicator_inputs, masks
 from .model_space import window_baseline
 from .static import series_table, static_sizes
@@ -43,7 +44,7 @@ def new_model(fc, cell, seed=None, init=None):
     """
     from ...nn import CovariateRegressor, RecurrentRegressor
 
-    out = fc._out_size * fc._n_quantiles
+    out = fc._out_size * fc._head_width
     init = fc.init if init is None else init
     numeric, categorical = getattr(fc, "static_numeric_", None) or [], getattr(fc, "static_categorical_", None) or []
     if fc._n_covariates or fc.series_embedding or numeric or categorical:
@@ -121,6 +122,8 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
         opt = Adam(params, lr=fc.lr, weight_decay=fc.weight_decay,
                    decoupled_weight_decay=fc.optimizer == "adamw")  # fmt: skip
     loss = get_loss(fc.loss) if fc.quantiles_ is None else HorizonPinballLoss(fc.quantiles_)
+    if fc.distribution_ is not None:
+        loss = distribution_loss(fc)
     out = fc._out_size
     table = series_table(fc, np.arange(fc.n_series_))
     if fc.training == "windows":
@@ -132,7 +135,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
                                                                       covariates)  # fmt: skip
         kind = MaskedWindowSampler if masks(fc) else WindowSampler
         sampler = kind(z, dptr, window, out, fc.step, ends=train_len, target_steps=fc.target_steps,
-                       scaling="window" if fc.scaler == "window" else None, season_length=fc._window_seasons(window),
+                       scaling=sampler_scaling(fc), season_length=fc._window_seasons(window),
                        baseline=window_baseline(fc), covariates=covariates, padded=padded)  # fmt: skip
         batches, n_batches = window_batches(sampler, shuffle_rng, fc.batch_size, fc.windows_per_epoch, fc._np_dtype,
                                             table=table, reuse=True)  # fmt: skip
@@ -143,8 +146,10 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
         trainer = TBPTTTrainer(model, loss, opt, mode="stateful", k=fc.tbptt or window, clip_norm=fc.clip_norm)
         batches, n_batches = stream_batches(z, dptr, train_len, out, window, shuffle_rng, fc.batch_size,
                                             fc._np_dtype, trainer.reset_state, covariates, table)  # fmt: skip
-    if fc.quantiles_ is not None:
-        batches = repeat_targets(batches, fc._n_quantiles)
+    if fc.quantiles_ is not None or fc.distribution_ in ("normal", "student_t"):
+        batches = repeat_targets(batches, fc._head_width)
+    elif fc.distribution_ is not None:
+        batches = count_batches(batches, loss, fc.scaler == "window")
     desc = f"{fc.name_} fit" + (f" {member + 1}/{fc.n_ensemble}" if fc.n_ensemble > 1 else "")
     loop = TrainingLoop(fc.epochs, fc.lr, lr_schedule=fc.lr_schedule, min_lr=fc.min_lr, lr_patience=fc.lr_patience,
                         lr_factor=fc.lr_factor, patience=fc.patience, verbose=fc.verbose, desc=desc)  # fmt: skip

@@ -12,7 +12,8 @@ for the loss, into buffers allocated once: no gradients, no per-epoch NumPy temp
 outside the network's forward, and the same loss bit for bit.
 
 It covers what the fused training step covers (a CPU
-:class:`~tsrnn.nn.RecurrentRegressor`, MSE, MAE or Huber) with a direct point forecast, no
+:class:`~tsrnn.nn.RecurrentRegressor`, MSE, MAE or Huber) with a direct point forecast (no
+quantile or distribution head), no
 covariates (dynamic or static), no series embedding and no masked missing values; other
 fits keep ``validation_loss``.
 """
@@ -67,6 +68,7 @@ class ValidationPass:
             and FusedStep.covers(model, loss, "windows", None)
             and fc.strategy == "direct"
             and fc.quantiles_ is None
+            and getattr(fc, "distribution_", None) is None
             and val_set[2] is None
             and series_table(fc, val_set[3]) is None
             and not masks(fc)
