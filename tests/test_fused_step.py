@@ -375,7 +375,7 @@ def test_validation_scorer_falls_back_where_the_pass_does_not_apply(unfused):
     small = {"hidden_size": 4, "horizon": 6, "epochs": 1, "windows_per_epoch": 32, "val_size": 12, "random_state": 0}
     for params, covered in [({}, True), ({"loss": "huber"}, True), ({"strategy": "recursive"}, False),
                             ({"quantiles": [0.1, 0.5, 0.9]}, False), ({"series_embedding": 2}, False),
-                            ({"fill_missing": "mask"}, False)]:  # fmt: skip
+                            ({"fill_missing": "mask"}, False), ({"distribution": "normal"}, False)]:  # fmt: skip
         fc = RNNForecaster(**small, **params).fit(y)
         val_set = (list(np.random.default_rng(0).standard_normal((3, 60))), np.zeros((3, 6)), None, np.zeros(3, int))
         loss = get_loss(fc.loss) if fc.quantiles_ is None else None
