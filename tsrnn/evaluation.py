@@ -452,18 +452,24 @@ def _no_refit_forecasts(models, specs, panel, folds, horizon, every, preds, erro
                 on_fold()
 
 
+def _fold_rows(panel, fold, horizon):
+    """``(ids, cutoffs, ds, actual)``: the labels and actuals of a fold's ``horizon`` rows per series."""
+    ids, cutoffs, ds, actual = [], [], [], []
+    for i in range(panel.n_series):
+        stamps = panel.axis.history(i)
+        c = int(fold.cutoffs[i])
+        ids.extend([panel.ids[i]] * horizon)
+        cutoffs.extend([stamps[c - 1]] * horizon)
+        ds.extend(stamps[c : c + horizon])
+        actual.append(panel.series(i)[c : c + horizon])
+    return ids, cutoffs, ds, np.concatenate(actual)
+
+
 def _tidy(panel, folds, horizon, columns, preds, errors):
     frames = []
     for fold in folds:
-        ids, cutoffs, ds, actual = [], [], [], []
-        for i in range(panel.n_series):
-            stamps = panel.axis.history(i)
-            c = int(fold.cutoffs[i])
-            ids.extend([panel.ids[i]] * horizon)
-            cutoffs.extend([stamps[c - 1]] * horizon)
-            ds.extend(stamps[c : c + horizon])
-            actual.append(panel.series(i)[c : c + horizon])
-        frame = {"unique_id": ids, "cutoff": cutoffs, "ds": ds, "y": np.concatenate(actual)}
+        ids, cutoffs, ds, actual = _fold_rows(panel, fold, horizon)
+        frame = {"unique_id": ids, "cutoff": cutoffs, "ds": ds, "y": actual}
         for mi, cols in enumerate(columns):
             for c, col in enumerate(cols):
                 frame[col] = preds[mi, fold.number, :, :, c].ravel()
@@ -482,13 +488,7 @@ def _samples_tidy(panel, folds, horizon, names, paths):
     N = paths.shape[-1]
     frames = []
     for fold in folds:
-        ids, cutoffs, ds = [], [], []
-        for i in range(panel.n_series):
-            stamps = panel.axis.history(i)
-            c = int(fold.cutoffs[i])
-            ids.extend([panel.ids[i]] * horizon)
-            cutoffs.extend([stamps[c - 1]] * horizon)
-            ds.extend(stamps[c : c + horizon])
+        ids, cutoffs, ds, _ = _fold_rows(panel, fold, horizon)
         frame = {"unique_id": pd.Index(ids).repeat(N), "cutoff": pd.Index(cutoffs).repeat(N),
                  "ds": pd.Index(ds).repeat(N), "sample": np.tile(np.arange(N), len(ids))}  # fmt: skip
         for mi, name in enumerate(names):
