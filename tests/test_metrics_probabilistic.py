@@ -8,7 +8,17 @@ import pytest
 from scipy import stats
 
 from tsrnn import Naive, SeasonalNaive, backtest, evaluate
-from tsrnn.metrics import M5_QUANTILES, acd, coverage, crps, pinball, quantile_crps, scaled_crps, scaled_pinball
+from tsrnn.metrics import (
+    M5_QUANTILES,
+    acd,
+    coverage,
+    crps,
+    pinball,
+    quantile_crps,
+    scaled_crps,
+    scaled_pinball,
+    scaled_quantile_crps,
+)
 
 
 def normal_crps(y, mu, sigma):
@@ -69,6 +79,7 @@ def test_scaled_scores_divide_each_series_by_its_naive_mae_and_weights_average_t
     f = np.quantile(x, q, axis=-1).transpose(1, 2, 0)
     want = np.mean([pinball(y[i], f[i], q) / s for i, s in enumerate([2.0, 1.5])])
     assert scaled_pinball(y, f, y_train=train) == pytest.approx(want, rel=1e-12)
+    assert scaled_quantile_crps(y, f, q, y_train=train, season_length=1) == pytest.approx(2 * want, rel=1e-12)
     # the seasonal lag of the scale: [0,1,3,6] at lag 2 -> |3-0|, |6-1| -> 4
     assert scaled_crps(y[0], x[0], y_train=train[0], season_length=2) == pytest.approx(per[0] / 4.0)
 

@@ -98,8 +98,8 @@ def evaluate(cv, metrics=("mae", "rmse", "smape"), y=None, season_length=None, b
         stamps = {k: panel.axis.history(i) for i, k in enumerate(panel.ids)}
     all_levels = sorted({x for v in levels.values() for x in v}, key=float)
     names = list(fns) + [f"{m}_{lv}" for m in interval_metrics for lv in all_levels] + dist_metrics
-    context = dict(fns=fns, levels=levels, interval_metrics=interval_metrics, dist_metrics=dist_metrics,
-                   history=history, stamps=stamps, season_length=season_length, draws=draws)  # fmt: skip
+    context = {"fns": fns, "levels": levels, "interval_metrics": interval_metrics, "dist_metrics": dist_metrics,
+               "history": history, "stamps": stamps, "season_length": season_length, "draws": draws}
     rows = _score_rows(cv, models, context)
     scores = pd.DataFrame(rows).reindex(columns=["unique_id", "cutoff", "model", *names])
     if by == "series":
@@ -202,7 +202,13 @@ def _interval_scores(row, g, model, actual, train, failed, ctx):
 
 
 def _distribution_scores(row, g, model, actual, train, failed, ctx, draws):
-    from .metrics import crps, quantile_crps, scaled_crps, scaled_pinball
+    from .metrics import (
+        crps,
+        quantile_crps,
+        scaled_crps,
+        scaled_pinball,
+        scaled_quantile_crps,
+    )
 
     if not ctx["dist_metrics"]:
         return
@@ -218,18 +224,7 @@ def _distribution_scores(row, g, model, actual, train, failed, ctx, draws):
         elif m == "scaled_crps" and x is not None:
             row[m] = scaled_crps(actual, x, y_train=train, season_length=ctx["season_length"])
         elif m == "scaled_crps":
-            row[m] = _scaled_quantile_crps(actual, qf, qs, train, ctx["season_length"])
+            row[m] = scaled_quantile_crps(actual, qf, qs, y_train=train, season_length=ctx["season_length"])
         else:
             row[m] = scaled_pinball(actual, qf, qs, y_train=train, season_length=1)
 
-
-def _scaled_quantile_crps(actual, qf, qs, train, season_length):
-    """The quantile-form CRPS over the in-sample seasonal-naive MAE (as :func:`tsrnn.metrics.scaled_crps`)."""
-    from .metrics import quantile_crps
-
-    m = int(season_length)
-    scale = float(np.mean(np.abs(train[m:] - train[:-m])))
-    if scale == 0:
-        raise ValueError(f"scaled_crps is undefined for a series whose history is flat at lag {m} (a zero scale); "
-                         "use crps for it")  # fmt: skip
-    return quantile_crps(actual, qf, qs) / scale

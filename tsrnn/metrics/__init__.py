@@ -37,6 +37,7 @@ from .probabilistic import (
     quantile_crps,
     scaled_crps,
     scaled_pinball,
+    scaled_quantile_crps,
 )
 
 __all__ = [
@@ -58,5 +59,6 @@ __all__ = [
     "rmsse",
     "scaled_crps",
     "scaled_pinball",
+    "scaled_quantile_crps",
     "smape",
 ]

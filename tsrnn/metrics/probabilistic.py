@@ -8,7 +8,7 @@ then averaged over series, as M4 averages; lower is better.
   samples), exact for it: ``mean_i |x_i - y| - 1/2 mean_ij |x_i - x_j|``.
 - :func:`quantile_crps`: CRPS read from quantile forecasts, ``2 * mean_q pinball_q``; on an
   even grid of quantiles it converges to the CRPS (the form GluonTS and utilsforecast report).
-- :func:`scaled_crps`, :func:`scaled_pinball`: each series' score divided by its in-sample
+- :func:`scaled_crps`, :func:`scaled_quantile_crps`, :func:`scaled_pinball`: each series' score divided by its in-sample
   seasonal-naive mean absolute error, as MASE scales point errors. :func:`scaled_pinball`
   with ``season_length=1`` is M5's SPL (M5 weighted series by sales; pass ``weights``).
 - :func:`acd`: M4's absolute coverage difference, ``|coverage - level|``, beside MSIS
@@ -22,7 +22,7 @@ import numpy as np
 from ._checks import _finite, _scales, _train_list
 from .intervals import _interval, coverage
 
-__all__ = ["acd", "crps", "quantile_crps", "scaled_crps", "scaled_pinball"]
+__all__ = ["acd", "crps", "quantile_crps", "scaled_crps", "scaled_pinball", "scaled_quantile_crps"]
 
 #: The nine quantiles M5's uncertainty track scored (median, and the 50/67/95/99% intervals).
 M5_QUANTILES = (0.005, 0.025, 0.165, 0.25, 0.5, 0.75, 0.835, 0.975, 0.995)
@@ -184,16 +184,35 @@ def scaled_pinball(y, q_pred, quantiles=M5_QUANTILES, *, y_train, season_length=
     >>> round(scaled_pinball([10.0, 10.0], [[8.0, 12.0], [11.0, 13.0]], [0.1, 0.9], y_train=[1.0, 3.0, 5.0]), 6)
     0.2
     """
+    return _scaled_quantile_loss(y, q_pred, quantiles, y_train, season_length, weights, "scaled_pinball")
+
+
+def scaled_quantile_crps(y, q_pred, quantiles, *, y_train, season_length, weights=None) -> float:
+    """:func:`quantile_crps` over each series' in-sample seasonal-naive MAE: :func:`scaled_crps` read from quantiles.
+
+    Twice :func:`scaled_pinball` with the same ``season_length``.
+
+    Examples
+    --------
+    >>> round(scaled_quantile_crps([10.0, 10.0], [[8.0, 12.0], [11.0, 13.0]], [0.1, 0.9], y_train=[1.0, 3.0, 5.0],
+    ...                            season_length=1), 6)
+    0.4
+    """
+    return 2.0 * _scaled_quantile_loss(y, q_pred, quantiles, y_train, season_length, weights, "scaled_crps")
+
+
+def _scaled_quantile_loss(y, q_pred, quantiles, y_train, season_length, weights, metric) -> float:
+    """Mean pinball over quantiles and steps per series, over its lag-``season_length`` in-sample MAE; then the mean."""
     a = _finite(y, "y")
     if a.ndim not in (1, 2):
         raise ValueError(f"y has shape {a.shape}; expected (h,) for one series or (S, h) for S series")
     f, q = _quantiles(a, q_pred, quantiles)
     one_d = a.ndim == 1
     a2 = np.atleast_2d(a)
-    series = _train_list(y_train, a2.shape[0], one_d, season_length, "scaled_pinball")
-    scale = _scales(series, int(season_length), 1, "scaled_pinball", one_d)
+    series = _train_list(y_train, a2.shape[0], one_d, season_length, metric)
+    scale = _scales(series, int(season_length), 1, metric, one_d)
     per_step = _quantile_loss(a2, f.reshape((-1,) + f.shape[-2:]), q)
-    return _series_mean(per_step / scale[:, None], weights, "scaled_pinball")
+    return _series_mean(per_step / scale[:, None], weights, metric)
 
 
 def acd(y, lo, hi, level) -> float:
