@@ -320,7 +320,7 @@ def test_samples_need_a_distribution_head():
     f = RNNForecaster(distribution="normal", **SMALL).fit(df)
     with pytest.raises(ValueError, match="not both"):
         f.predict(level=[80], num_samples=10)
-    with pytest.raises(ValueError, match="num_samples=0 must be an integer >= 1"):
+    with pytest.raises(ValueError, match="num_samples must be an integer >= 1, got 0"):
         f.predict(num_samples=0)
 
 

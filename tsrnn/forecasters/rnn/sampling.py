@@ -18,23 +18,15 @@ quantiles stay quantiles and samples stay samples.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ..._validation import check_positive_int
 from .distribution_head import params_in_series_space
 
-__all__ = ["Draw", "PATH_ROWS", "check_num_samples", "recursive_paths"]
+__all__ = ["Draw", "PATH_ROWS", "recursive_paths"]
 
 #: Rows (series x paths) of one recursive sampling batch: bounds memory; fixed, so draws never depend on it varying.
 PATH_ROWS = 65536
-
-
-def check_num_samples(num_samples) -> int:
-    """``num_samples`` as an int >= 1, or a clear error."""
-    if isinstance(num_samples, (bool, np.bool_)) or not isinstance(num_samples, numbers.Integral) or num_samples < 1:
-        raise ValueError(f"num_samples={num_samples!r} must be an integer >= 1, e.g. 1000")
-    return int(num_samples)
 
 
 class Draw:
@@ -51,7 +43,7 @@ class Draw:
     def samples(cls, num_samples, random_state, n_members):
         """S paths split among the members: member i draws paths i, i + M, ... with its own generator."""
         rngs = np.random.default_rng(random_state).spawn(n_members)
-        return cls("samples", num_samples=check_num_samples(num_samples), rngs=rngs)
+        return cls("samples", num_samples=check_positive_int(num_samples, "num_samples"), rngs=rngs)
 
     @classmethod
     def parameters(cls):
