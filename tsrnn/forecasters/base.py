@@ -297,32 +297,18 @@ class BaseForecaster:
         _check_not_fitting(self, "predict")
         if on_nonfinite not in ("raise", "warn"):
             raise ValueError(f"on_nonfinite={on_nonfinite!r} is not known; expected 'raise' or 'warn'")
-        if h is None:
-            h = self._default_h()
-            if h is None:
-                raise ValueError(f"{type(self).__name__}.predict needs h (how many steps to forecast)")
-        if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
-            raise ValueError(f"h must be a positive integer, got {h!r}")
-        h = int(h)
+        h = self._request_h(h)
         if X is not None:
             self._check_exog_supported()
         if static is not None:
             self._check_static_supported()
-        if y is not None and ids is not None:
-            raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
-        if y is not None and not self._global:
+        if y is not None and ids is None and not self._global:  # (y with ids: _request_panel refuses it)
             # A local model's parameters belong to the series it was fitted on: new history, new fit.
             return type(self)(**self.get_params()).fit(y).predict(h, level=level, interval_method=interval_method,
                                                                   calibration_windows=calibration_windows,
                                                                   on_nonfinite=on_nonfinite, num_samples=num_samples,
                                                                   random_state=random_state)  # fmt: skip
-        panel = self.panel_ if y is None else self._to_panel(y)
-        positions = None
-        if ids is not None:
-            positions = self._positions(ids)
-            panel = panel.subset(positions)
-        elif y is None:
-            positions = np.arange(panel.n_series)
+        panel, positions = self._request_panel(y, ids)
         extra = {"X": X} if self._supports_exog else {}
         if self._supports_static:
             extra["static"] = static
@@ -347,6 +333,27 @@ class BaseForecaster:
     def _draws_samples(self) -> bool:
         """Whether ``predict(num_samples=...)`` works for this model as configured."""
         return False
+
+    def _request_h(self, h) -> int:
+        """``h`` of a forecast request (the model's default when None), or a clear error."""
+        if h is None:
+            h = self._default_h()
+            if h is None:
+                raise ValueError(f"{type(self).__name__}.predict needs h (how many steps to forecast)")
+        if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
+            raise ValueError(f"h must be a positive integer, got {h!r}")
+        return int(h)
+
+    def _request_panel(self, y, ids):
+        """``(panel, positions)`` a request forecasts: the fitted series, a subset of them (``ids``) or new history
+        ``y`` (positions None)."""
+        if y is not None and ids is not None:
+            raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
+        panel = self.panel_ if y is None else self._to_panel(y)
+        if ids is not None:
+            positions = self._positions(ids)
+            return panel.subset(positions), positions
+        return panel, (np.arange(panel.n_series) if y is None else None)
 
     def _predict_samples(self, panel, h, positions, num_samples, random_state, **extra):
         """(n, h, S) sample paths; only models with a distribution head draw them."""

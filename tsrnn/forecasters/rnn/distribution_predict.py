@@ -71,21 +71,13 @@ def quantile_frame(fc, q, h=None, y=None, ids=None, X=None, static=None):
     levels = sorted({float(v) for v in np.atleast_1d(np.asarray(q, dtype=object))}) if q is not None else []
     if not levels or not all(0 < v < 1 for v in levels):
         raise ValueError(f"q={q!r} must be a quantile level or a list of them, each strictly between 0 and 1")
-    h = fc.horizon if h is None else h
-    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise ValueError(f"h must be a positive integer, got {h!r}")
-    if y is not None and ids is not None:
-        raise ValueError("give either y (new history) or ids (a subset of the fitted series), not both")
-    panel = fc.panel_ if y is None else fc._to_panel(y)
-    positions = np.arange(panel.n_series) if y is None else None
-    if ids is not None:
-        positions = fc._positions(ids)
-        panel = panel.subset(positions)
-    values = fc._predict_quantiles(panel, int(h), positions, X, static, q=levels)
+    h = fc._request_h(h)
+    panel, positions = fc._request_panel(y, ids)
+    values = fc._predict_quantiles(panel, h, positions, X, static, q=levels)
     if fc.distribution_ is None:
         values = values[:, :, _fitted_columns(fc.quantiles_, levels)]
     check_finite(fc, values, panel)
-    return from_forecasts(panel, values, int(h), [f"{fc.name_}-q-{v:g}" for v in levels])
+    return from_forecasts(panel, values, h, [f"{fc.name_}-q-{v:g}" for v in levels])
 
 
 def _fitted_columns(quantiles_, levels):
