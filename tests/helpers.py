@@ -54,3 +54,38 @@ def assert_close(got, want, atol, rtol, what=""):
         f"{what}: max abs error {err.max():.3e}; worst at {np.unravel_index(worst, err.shape)}: "
         f"got {got.flat[worst]!r}, want {want.flat[worst]!r}"
     )
+
+
+def assert_gradients_match_finite_differences(model, x, G, rng, input_points, eps=1e-6):
+    """``model.backward(G)`` against central differences of ``sum(model.forward(x)[0] * G)``.
+
+    Checks up to six entries of every parameter (chosen by ``rng``) and the input gradient at
+    ``input_points`` ((b, t, c) triples of ``x``), each to rel 1e-5 / abs 1e-7. Returns the
+    input gradient.
+    """
+    import pytest
+
+    def value():
+        return float(np.sum(model.forward(x)[0] * G))
+
+    model.zero_grad()
+    model.forward(x)
+    dx = model.backward(G)
+    for params, grads in model.parameters():
+        for j in rng.choice(params.size, size=min(6, params.size), replace=False):
+            old = params[j]
+            params[j] = old + eps
+            up = value()
+            params[j] = old - eps
+            down = value()
+            params[j] = old
+            assert grads[j] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+    for b, t, c in input_points:
+        old = x[b, t, c]
+        x[b, t, c] = old + eps
+        up = value()
+        x[b, t, c] = old - eps
+        down = value()
+        x[b, t, c] = old
+        assert dx[b, t, c] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+    return dx

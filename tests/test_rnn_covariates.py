@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import assert_gradients_match_finite_differences
 
 from tsrnn import ARIMA, RNNForecaster, SeasonalNaive, load
 from tsrnn.forecasters.rnn import _CovariateRegressor
@@ -188,29 +189,7 @@ def test_covariate_regressor_gradients_match_finite_differences():
     x[:, :, -1] = np.array([0, 2, 1, 2])[:, None]
     G = rng.standard_normal((B, T, horizon * 2))
 
-    def value():
-        return float(np.sum(m.forward(x)[0] * G))
-
-    m.zero_grad()
-    m.forward(x)
-    dx = m.backward(G)
-    for params, grads in m.parameters():
-        for j in rng.choice(params.size, size=min(6, params.size), replace=False):
-            old = params[j]
-            params[j] = old + 1e-6
-            up = value()
-            params[j] = old - 1e-6
-            down = value()
-            params[j] = old
-            assert grads[j] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-7)
-    for b, t, c in [(0, 0, 0), (1, 3, 2), (3, 4, 6), (2, 1, 1)]:
-        old = x[b, t, c]
-        x[b, t, c] = old + 1e-6
-        up = value()
-        x[b, t, c] = old - 1e-6
-        down = value()
-        x[b, t, c] = old
-        assert dx[b, t, c] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-7)
+    assert_gradients_match_finite_differences(m, x, G, rng, [(0, 0, 0), (1, 3, 2), (3, 4, 6), (2, 1, 1)])
 
 
 def test_save_load_round_trip_with_x_calendar_embedding_and_quantiles(tmp_path):

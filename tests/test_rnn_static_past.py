@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import assert_gradients_match_finite_differences
 
 from tsrnn import RNNForecaster, SeasonalNaive, load
 from tsrnn.nn import CovariateRegressor
@@ -256,28 +257,7 @@ def test_covariate_regressor_with_past_and_static_gradients_match_finite_differe
     x[:, :, -1] = np.array([2, 0, 1, 1])[:, None]
     G = rng.standard_normal((B, T, horizon))
 
-    def value():
-        return float(np.sum(m.forward(x)[0] * G))
-
-    m.zero_grad()
-    m.forward(x)
-    dx = m.backward(G)
-    for params, grads in m.parameters():
-        for j in rng.choice(params.size, size=min(6, params.size), replace=False):
-            old = params[j]
-            params[j] = old + 1e-6
-            up = value()
-            params[j] = old - 1e-6
-            down = value()
-            params[j] = old
-            assert grads[j] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-7)
     # z, a future covariate, the past-only one of the last block step, a static number.
-    for b, t, c in [(0, 0, 0), (1, 3, 1), (2, 2, 6), (3, 4, 4), (1, 1, 7), (0, 2, 8)]:
-        old = x[b, t, c]
-        x[b, t, c] = old + 1e-6
-        up = value()
-        x[b, t, c] = old - 1e-6
-        down = value()
-        x[b, t, c] = old
-        assert dx[b, t, c] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-7)
+    points = [(0, 0, 0), (1, 3, 1), (2, 2, 6), (3, 4, 4), (1, 1, 7), (0, 2, 8)]
+    dx = assert_gradients_match_finite_differences(m, x, G, rng, points)
     assert abs(dx[0, 0, 6]) > 0 and m.rnn.input_size == 1 + K + 2 + 3 + 2
