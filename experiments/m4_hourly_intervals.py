@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsrnn import RNNForecaster, SeasonalNaive
+from tsrnn import Naive2, RNNForecaster, SeasonalNaive
 from tsrnn.datasets import load_m4_hourly
-from tsrnn.metrics import acd, coverage, msis, quantile_crps, scaled_crps
+from tsrnn.metrics import acd, coverage, mase, msis, owa, scaled_crps, scaled_quantile_crps, smape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import write_section  # noqa: E402
@@ -55,26 +55,23 @@ def matrix(frame, col):
     return np.stack([g[col].to_numpy(dtype=np.float64) for _, g in frame.groupby("unique_id", sort=False)])
 
 
-def owa(pred, truth, hist, naive2):
-    sm = float(np.mean(200 * np.abs(truth - pred) / (np.abs(truth) + np.abs(pred))))
-    scale = np.array([np.mean(np.abs(h[M:] - h[:-M])) for h in hist])
-    ms = float(np.mean(np.mean(np.abs(truth - pred), axis=1) / scale))
-    return 0.5 * (sm / naive2[0] + ms / naive2[1])
+def point_scores(pred, truth, hist):
+    """M4's sMAPE and MASE (m = 24) of point forecasts."""
+    return smape(truth, pred), mase(truth, pred, y_train=hist, season_length=M)
 
 
 def scores(name, point, lo, hi, truth, hist, naive2, fit_s, samples=None):
+    scale = np.array([np.mean(np.abs(h[M:] - h[:-M])) for h in hist])
     row = {"model": name, "MSIS": msis(truth, lo, hi, y_train=hist, season_length=M, level=LEVEL),
            "coverage": coverage(truth, lo, hi), "ACD": acd(truth, lo, hi, LEVEL),
-           "width (scaled)": np.nan, "CRPS (scaled)": np.nan, "OWA": owa(point, truth, hist, naive2),
-           "fit s": fit_s}  # fmt: skip
-    scale = np.array([np.mean(np.abs(h[M:] - h[:-M])) for h in hist])
-    row["width (scaled)"] = float(np.mean(np.mean(hi - lo, axis=1) / scale))
+           "width (scaled)": float(np.mean(np.mean(hi - lo, axis=1) / scale)), "CRPS (scaled)": np.nan,
+           "OWA": owa(*point_scores(point, truth, hist), *naive2), "fit s": fit_s}  # fmt: skip
     if samples is not None:
         # The quantile form on q = 0.01 .. 0.99 of the samples: a Student-t fitted to logs has tails so heavy
         # (df near 2, then exp) that the samples' exact CRPS is dominated by a few astronomic draws.
         q = np.arange(1, 100) / 100.0
         qf = np.moveaxis(np.quantile(samples, q, axis=2), 0, 2)
-        row["CRPS (scaled)"] = float(np.mean([quantile_crps(truth[i], qf[i], q) / scale[i] for i in range(len(hist))]))
+        row["CRPS (scaled)"] = scaled_quantile_crps(truth, qf, q, y_train=hist, season_length=M)
         row["sample CRPS (scaled, exact)"] = scaled_crps(truth, samples, y_train=hist, season_length=M)
     print("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     return row
@@ -99,12 +96,7 @@ def main(argv=None):
     train, test = load_m4_hourly(a.data, a.series)
     truth = matrix(test, "y")
     hist = [g.y.to_numpy() for _, g in train.groupby("unique_id", sort=False)]
-    from tsrnn import Naive2
-
-    n2 = matrix(Naive2(M).fit(train).predict(H), "Naive2")
-    naive2 = (float(np.mean(200 * np.abs(truth - n2) / (np.abs(truth) + np.abs(n2)))),
-              float(np.mean(np.mean(np.abs(truth - n2), axis=1) / np.array([np.mean(np.abs(h[M:] - h[:-M]))
-                                                                           for h in hist]))))  # fmt: skip
+    naive2 = point_scores(matrix(Naive2(M).fit(train).predict(H), "Naive2"), truth, hist)
     rows = []
     for dist in a.distributions.split(","):
         f, fit_s = fitted({"distribution": dist}, train, a.seed, a.epochs)
