@@ -70,7 +70,7 @@ def test_log_auto_needs_positive_values_and_a_median_series_of_50():
 
 
 def test_epochs_auto_gives_short_series_panels_about_10000_windows():
-    """Most series shorter than window + horizon (16 + 6): 10,000 / training windows epochs, at most 30."""
+    """Most series shorter than the window (16): 10,000 / training windows epochs, at most 30."""
     rng = np.random.default_rng(0)
     frames = [pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("1900-01-01", periods=n, freq="YS"),
                             "y": 10 + np.cumsum(rng.random(n))})
@@ -86,7 +86,7 @@ def test_epochs_auto_gives_short_series_panels_about_10000_windows():
     assert f.epochs == "auto" and f.epochs_ == round(10_000 / 595) == 17 and len(f.history_) == 17
     assert capped.epochs_ == 30  # 10,000 / 100 windows per epoch > 30
     assert explicit.epochs_ == 3  # explicit epochs are kept
-    long = panel("YS", 40, n_series=3)  # median 40 values >= 22: the usual 30
+    long = panel("YS", 30, n_series=3)  # median 30 values >= the window: the usual 30
     assert RNNForecaster(horizon=6, windows_per_epoch=64, **small).fit(long).epochs_ == 30
 
 

@@ -57,7 +57,7 @@ def _common(sub):
 def _rnn_args(sub, seed=None):
     sub.add_argument("--epochs", type=_positive, default=None,
                      help=f"RNN training epochs (default: RNNForecaster's, {RNN_DEFAULTS['epochs']}: 30, or about "
-                          "10,000 windows in all when most series are shorter than a window)")
+                          "10,000 windows in all when most series are shorter than the window)")
     if seed is None:
         text = "RNN random_state, for repeatable results (default: RNNForecaster's, None: a fresh seed each run)"
     else:
