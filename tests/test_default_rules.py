@@ -36,7 +36,7 @@ def panel(freq, n, n_series=3, period=None, noise=0.05, seed=0):
 @pytest.mark.parametrize(
     "freq, n, n_series, period, horizon, seasons, window, baseline, log",
     [
-        ("YS", 40, 3, None, 6, (1,), 16, "naive", False),  # yearly: no season, naive baseline; 40 values: no log
+        ("YS", 36, 3, None, 6, (1,), 16, "naive", False),  # yearly: no season, naive baseline; 36 values: no log
         ("QS", 60, 40, 4, 8, (4,), 16, "naive", True),  # quarterly, 1,480 windows: the network learns the season
         ("MS", 120, 20, 12, 18, (12,), 36, "naive", True),  # monthly: two horizons (no longer four seasons: 48)
         ("MS", 120, 3, 12, 18, (12,), 36, "seasonal_naive", True),  # 201 windows: too few to learn the season
@@ -58,12 +58,12 @@ def test_recipe_per_frequency(freq, n, n_series, period, horizon, seasons, windo
     assert np.isfinite(f.predict()[f.name_]).all()
 
 
-def test_log_auto_needs_positive_values_and_a_median_series_of_50():
+def test_log_auto_needs_positive_values_and_a_median_series_of_40():
     from tsrnn.forecasters.rnn.auto_rules import resolve_log
 
     values = np.ones(200)
-    assert resolve_log("auto", values, np.array([49, 50, 60])) is True  # median 50
-    assert resolve_log("auto", values, np.array([49, 49, 60])) is False  # median 49
+    assert resolve_log("auto", values, np.array([39, 40, 60])) is True  # median 40
+    assert resolve_log("auto", values, np.array([39, 39, 60])) is False  # median 39
     assert resolve_log("auto", np.r_[values, 0.0], np.array([60, 60, 81])) is False  # a zero
     assert resolve_log("auto", values, np.array([100, 100]), counts=True) is False
     assert resolve_log(True, values, np.array([5, 5])) is True and resolve_log(False, values, np.array([99])) is False

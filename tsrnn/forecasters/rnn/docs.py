@@ -84,7 +84,7 @@ log : {"auto", True, False}, default "auto"
     Model the logarithm of the data (before differencing and scaling) and exponentiate
     the forecasts. Errors then become relative, as sMAPE and MASE measure them, and
     multiplicative seasons additive. "auto": when every value given to ``fit`` is
-    positive and the median series holds at least 50 values (on short series a log made
+    positive and the median series holds at least 40 values (on short series a log made
     trends overshoot: :func:`.auto_rules.resolve_log` has the evidence). Fitted value:
     ``log_``.
 baseline : {"auto", "naive", "seasonal_naive", "naive2", "seasonal_average", "drift", None}, default "auto"
