@@ -56,6 +56,7 @@ def test_recipe_per_frequency(freq, n, n_series, period, horizon, seasons, windo
     assert f.baseline_ == baseline
     assert f.baseline == "auto"
     assert f.log_ is log and f.log == "auto"
+    assert f.loss == "auto" and f.loss_ == ("mse" if len(seasons) > 1 else "mae")  # MSE: the M4 Hourly recipe
     assert np.isfinite(f.predict()[f.name_]).all()
 
 

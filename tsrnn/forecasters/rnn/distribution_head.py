@@ -60,9 +60,9 @@ def check_distribution(fc):
         raise ValueError(f"distribution={d!r} cannot be combined with fill_missing='mask' yet (the head's window "
                          "scale and sample paths do not read the missing-value indicator); use "
                          "fill_missing='interpolate' or a point or quantile head")  # fmt: skip
-    if fc.loss != "mse":
+    if fc.loss != "auto":
         raise ValueError(f"distribution={d!r} trains on its negative log-likelihood; leave loss at its default "
-                         f"'mse' (got loss={fc.loss!r})")  # fmt: skip
+                         f"'auto' (got loss={fc.loss!r})")  # fmt: skip
     if name == "negative_binomial":
         _check_counts_params(fc)
 

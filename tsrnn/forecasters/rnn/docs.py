@@ -125,7 +125,12 @@ short_series : {"drop", "pad"}, default "drop"
     Measured on validation periods (experiments/frequencies.py, seeds 0-2, MASE):
     M1 yearly, where 86% of the series are too short for a default sample, 2.68 ->
     2.52; but Tourism yearly 2.89 -> 3.20 and M3 yearly 3.51 -> 4.12. Hence "drop".
-loss : {"mse", "mae", "huber"}, default "mse"
+loss : {"auto", "mse", "mae", "huber"}, default "auto"
+    The training loss of the point forecast (in the scaled space). "auto" (fitted value
+    ``loss_``): "mse" when several seasons are modelled (the M4 Hourly recipe), else
+    "mae", the error MASE and sMAPE measure (better on seven of the eight validation sets
+    of other frequencies: :func:`.auto_rules.resolve_loss` has the evidence). The quantile
+    and distribution heads train on their own losses (leave ``loss`` at "auto").
 epochs : int or "auto", default "auto"
     Passes of ``windows_per_epoch`` sampled windows each. "auto" (fitted value
     ``epochs_``): 30, except when the median series is shorter than the input window (as
@@ -335,6 +340,8 @@ train_windows_ : int
     Training windows the data held (of the first member's ``window``).
 epochs_ : int
     The epochs trained (``epochs``, with "auto" resolved).
+loss_ : str
+    The training loss (``loss``, with "auto" resolved).
 log_ : bool
     Whether the data were modelled on the log scale.
 history_ : pandas.DataFrame

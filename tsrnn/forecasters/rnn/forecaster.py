@@ -23,7 +23,7 @@ from .distribution_head import check_counts, n_params
 from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples, quantile_frame
 from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
-from .auto_rules import resolve_epochs
+from .auto_rules import resolve_epochs, resolve_loss
 from .fit_setup import check_lengths, fit_log_and_seasons
 from .insample import predict_insample
 from .magnitude import check_model_range
@@ -68,7 +68,7 @@ class RNNForecaster(BaseForecaster):
         baseline="auto",
         difference=0,
         seasonal_difference=None,
-        loss="mse",
+        loss="auto",
         epochs="auto",
         batch_size=64,
         lr=5e-3,
@@ -221,6 +221,7 @@ class RNNForecaster(BaseForecaster):
         self.train_windows_ = 0
         check_counts(self, panel)
         fit_log_and_seasons(self, panel)
+        self.loss_ = resolve_loss(self.loss, self.seasons_)
         check_mask(self, X, static)
         windows = self._member_windows(self.seasons_)
         values, missing = observed_values(self, panel)

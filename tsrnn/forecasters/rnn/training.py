@@ -121,7 +121,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     else:
         opt = Adam(params, lr=fc.lr, weight_decay=fc.weight_decay,
                    decoupled_weight_decay=fc.optimizer == "adamw")  # fmt: skip
-    loss = get_loss(fc.loss) if fc.quantiles_ is None else HorizonPinballLoss(fc.quantiles_)
+    loss = get_loss(fc.loss_) if fc.quantiles_ is None else HorizonPinballLoss(fc.quantiles_)
     if fc.distribution_ is not None:
         loss = distribution_loss(fc)
     out = fc._out_size
