@@ -192,7 +192,16 @@ def test_save_load_refits_only_the_chosen_model(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(loaded.fit_report_.drop(columns="seconds"), model.fit_report_.drop(columns="seconds"))
 
 
-def test_load_refuses_a_model_outside_the_search_space(tmp_path):
+@pytest.mark.parametrize(
+    "chosen, match",
+    [
+        (["ETS(A,A,M)[12]"], r"state.chosen has 'ETS\(A,A,M\)\[12\]', not a model of AutoETS\(ZZZ\)"),
+        ([{"a": 1}], r"state.chosen has \{'a': 1\}, not a model of AutoETS\(ZZZ\)"),
+        (["ETS(A,N,N)", None], r"state.chosen must list one model per series \(1\)"),
+        ("ETS(A,N,N)", r"state.chosen must list one model per series \(1\)"),
+    ],
+)
+def test_load_refuses_a_model_outside_the_search_space(tmp_path, chosen, match):
     import json
     import zipfile
 
@@ -200,12 +209,12 @@ def test_load_refuses_a_model_outside_the_search_space(tmp_path):
     with zipfile.ZipFile(path) as archive:
         members = {n: archive.read(n) for n in archive.namelist()}
     header = json.loads(members["header.json"])
-    header["state"]["chosen"] = ["ETS(A,A,M)[12]"]
+    header["state"]["chosen"] = chosen
     members["header.json"] = json.dumps(header).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(ValueError, match=r"state.chosen has 'ETS\(A,A,M\)\[12\]', not a model of AutoETS\(ZZZ\)"):
+    with pytest.raises(ValueError, match=match):
         load(path)
 
 

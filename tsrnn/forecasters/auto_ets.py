@@ -18,7 +18,14 @@ import pandas as pd
 from .._validation import check_positive_int
 from .base import register
 from .stats import ETS
-from .stats_base import _COMMON_PARAMS, _CONVERGE_NOTE, _FIT_NOTES, _check_bool, _StatsForecaster
+from .stats_base import (
+    _COMMON_PARAMS,
+    _CONVERGE_NOTE,
+    _FIT_NOTES,
+    _PROBE_STEPS,
+    _check_bool,
+    _StatsForecaster,
+)
 
 __all__ = ["AutoETS"]
 
@@ -233,8 +240,9 @@ class AutoETS(_StatsForecaster):
             if np.isfinite(aicc):
                 converged = bool(model._converged(res))
                 fitted.append((not converged, aicc, order, _Choice(model, res, aicc, converged)))
+        probe = max(_PROBE_STEPS, 2 * int(self.season_length))
         for *_, choice in sorted(fitted, key=lambda item: item[:3]):
-            if np.all(np.isfinite(np.asarray(choice.results.forecast(max(12, 2 * int(self.season_length)))))):
+            if np.all(np.isfinite(np.asarray(choice.results.forecast(probe)))):
                 return choice
         raise ValueError(
             f"none of the {len(candidates)} candidate ETS models gave a finite AICc and finite forecasts"
@@ -262,7 +270,7 @@ class AutoETS(_StatsForecaster):
         known = {self._ets(c)._spec() for c in self._space()}
         if not isinstance(chosen, list) or len(chosen) != len(self.panel_.ids):
             raise ValueError(f"the file's state.chosen must list one model per series ({len(self.panel_.ids)})")
-        bad = [c for c in chosen if c is not None and c not in known]
+        bad = [c for c in chosen if c is not None and (not isinstance(c, str) or c not in known)]
         if bad:
             raise ValueError(f"the file's state.chosen has {bad[0]!r}, not a model of {self._spec()}'s search space")
 
