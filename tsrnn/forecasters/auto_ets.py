@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._threads import single_blas_thread
 from .._validation import check_positive_int
 from .base import register
 from .stats import ETS
@@ -210,7 +211,9 @@ class AutoETS(_StatsForecaster):
 
     # -------------------------------------------------------------------- fit
     def _fit(self, panel):
-        super()._fit(panel)
+        # statsmodels' L-BFGS-B on these small problems runs about twice as fast with one BLAS thread
+        with single_blas_thread():
+            super()._fit(panel)
         specs = [None if res is None else res.spec for res in self._results]
         self.fit_report_["model"] = pd.Series(specs, dtype=object)
         self.fit_report_["aicc"] = [np.nan if res is None else res.aicc for res in self._results]
