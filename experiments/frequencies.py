@@ -292,7 +292,8 @@ def main(argv=None):
 
 
 SUMMARY_MODELS = [("snaive", "sNaive"), ("naive2", "Naive2"), ("ets_damped", "ETS (damped)"), ("theta", "Theta"),
-                  ("ets_theta_mean", "ETS+Theta mean"), ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
+                  ("auto_ets", "AutoETS"), ("ets_theta_mean", "ETS+Theta mean"),
+                  ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
                   ("default", "RNN default before"), ("default_v2", "RNN default"), ("ensemble", "ensemble")]  # fmt: skip
 
 
@@ -306,7 +307,8 @@ def summary():
              f"{time.strftime('%Y-%m-%d')}. Fit seconds and sMAPE/OWA of every run: experiments/frequencies_results.csv. "
              "\"RNN default before\": the defaults before issue 14 (seasonal-naive baseline, window of four seasons); "
              "\"RNN default\": `RNNForecaster(horizon=h)` now (seed 0); \"ensemble\": `python experiments/frequencies.py "
-             "combination`, tsrnn.Combination of LSTM seeds 0 and 1, GRU, damped ETS and Theta, equal weights.",
+             "combination`, tsrnn.Combination of LSTM seeds 0 and 1, GRU, damped ETS and Theta, equal weights; "
+             "\"AutoETS\": tsrnn.AutoETS(season_length=m), the ETS model of lowest AICc per series.",
              "", head, "|" + "---|" * (len(SUMMARY_MODELS) + 4)]  # fmt: skip
     for name, (h, m, _) in SETS.items():
         sub = rows[rows.set == name].set_index("model")
