@@ -258,3 +258,17 @@ def test_choices_agree_with_statsforecast_on_real_series():
         same_trend += (trend == "N") == (theirs[1] == "N")
         same_season += season == theirs[2]
     assert same_season >= 11 and same_trend >= 10 and same_error >= 6
+
+
+def test_command_line_model_autoets(tmp_path):
+    from tsrnn.cli import main
+
+    y = pd.Series(MUL_SEASON[:48], index=pd.date_range("2020-01-01", periods=48, freq="MS"))
+    y.rename_axis("ds").rename("y").reset_index().to_csv(tmp_path / "m.csv", index=False)
+    args = ["forecast", "--input", str(tmp_path / "m.csv"), "--horizon", "3", "--model", "autoets", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "fc.csv")]) == 0
+    got = pd.read_csv(tmp_path / "fc.csv")
+    # the values as the command reads them (pandas' CSV parser may differ from repr in the last bit)
+    y = pd.read_csv(tmp_path / "m.csv", parse_dates=["ds"]).set_index("ds").y
+    want = AutoETS(season_length=12).fit(y).predict(3)
+    np.testing.assert_allclose(got.iloc[:, -1].to_numpy(), want.to_numpy(), rtol=1e-12)
