@@ -34,17 +34,17 @@ def panel(freq, n, n_series=3, period=None, noise=0.05, seed=0):
 
 
 @pytest.mark.parametrize(
-    "freq, n, n_series, period, horizon, seasons, window, baseline",
+    "freq, n, n_series, period, horizon, seasons, window, baseline, log",
     [
-        ("YS", 40, 3, None, 6, (1,), 16, "naive"),  # yearly: no season, naive baseline
-        ("QS", 60, 40, 4, 8, (4,), 16, "naive"),  # quarterly, 1,480 windows: the network learns the season
-        ("MS", 120, 20, 12, 18, (12,), 36, "naive"),  # monthly: two horizons (no longer four seasons: 48)
-        ("MS", 120, 3, 12, 18, (12,), 36, "seasonal_naive"),  # 201 windows: too few to learn the season
-        ("W-SUN", 300, 5, 52, 13, (52,), 52, "naive"),  # weekly: one season of 52 (no longer 208)
-        ("h", 24 * 7 * 4, 3, 24, 48, (24, 168), 168, "seasonal_naive"),  # hourly with weeks: the M4 Hourly recipe
+        ("YS", 36, 3, None, 6, (1,), 16, "naive", False),  # yearly: no season, naive baseline; 36 values: no log
+        ("QS", 60, 40, 4, 8, (4,), 16, "naive", True),  # quarterly, 1,480 windows: the network learns the season
+        ("MS", 120, 20, 12, 18, (12,), 36, "naive", True),  # monthly: two horizons (no longer four seasons: 48)
+        ("MS", 120, 3, 12, 18, (12,), 36, "seasonal_naive", True),  # 201 windows: too few to learn the season
+        ("W-SUN", 300, 5, 52, 13, (52,), 52, "naive", True),  # weekly: one season of 52 (no longer 208)
+        ("h", 24 * 7 * 4, 3, 24, 48, (24, 168), 168, "seasonal_naive", True),  # hourly: the M4 Hourly recipe
     ],
 )
-def test_recipe_per_frequency(freq, n, n_series, period, horizon, seasons, window, baseline):
+def test_recipe_per_frequency(freq, n, n_series, period, horizon, seasons, window, baseline, log):
     y = panel(freq, n, n_series=n_series, period=period)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,7 +54,40 @@ def test_recipe_per_frequency(freq, n, n_series, period, horizon, seasons, windo
     assert f.train_windows_ == n_series * (n - window - horizon + 1)
     assert f.baseline_ == baseline
     assert f.baseline == "auto"
+    assert f.log_ is log and f.log == "auto"
     assert np.isfinite(f.predict()[f.name_]).all()
+
+
+def test_log_auto_needs_positive_values_and_a_median_series_of_40():
+    from tsrnn.forecasters.rnn.auto_rules import resolve_log
+
+    values = np.ones(200)
+    assert resolve_log("auto", values, np.array([39, 40, 60])) is True  # median 40
+    assert resolve_log("auto", values, np.array([39, 39, 60])) is False  # median 39
+    assert resolve_log("auto", np.r_[values, 0.0], np.array([60, 60, 81])) is False  # a zero
+    assert resolve_log("auto", values, np.array([100, 100]), counts=True) is False
+    assert resolve_log(True, values, np.array([5, 5])) is True and resolve_log(False, values, np.array([99])) is False
+
+
+def test_epochs_auto_gives_short_series_panels_about_10000_windows():
+    """Most series shorter than the window (16): 10,000 / training windows epochs, at most 30."""
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("1900-01-01", periods=n, freq="YS"),
+                            "y": 10 + np.cumsum(rng.random(n))})
+              for i, n in enumerate([10] * 20 + [140] * 5)]  # fmt: skip
+    y = pd.concat(frames, ignore_index=True)
+    small = dict(hidden_size=4, batch_size=64, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the short series are left out of training, with a warning
+        f = RNNForecaster(horizon=6, **small).fit(y)
+        capped = RNNForecaster(horizon=6, windows_per_epoch=100, **small).fit(y)
+        explicit = RNNForecaster(horizon=6, epochs=3, **small).fit(y)
+    assert f.train_windows_ == 5 * (140 - 16 - 6 + 1) == 595
+    assert f.epochs == "auto" and f.epochs_ == round(10_000 / 595) == 17 and len(f.history_) == 17
+    assert capped.epochs_ == 30  # 10,000 / 100 windows per epoch > 30
+    assert explicit.epochs_ == 3  # explicit epochs are kept
+    long = panel("YS", 30, n_series=3)  # median 30 values >= the window: the usual 30
+    assert RNNForecaster(horizon=6, windows_per_epoch=64, **small).fit(long).epochs_ == 30
 
 
 def test_the_resolved_baseline_survives_save_and_load(tmp_path):

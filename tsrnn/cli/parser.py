@@ -11,7 +11,7 @@ from .models import MODELS
 __all__ = ["make_parser"]
 
 #: The RNNForecaster defaults the help quotes (tests/test_cli_help.py checks them against the library).
-RNN_DEFAULTS = {"epochs": 30, "window": "max(2 x horizon, season length, 16)", "random_state": None}
+RNN_DEFAULTS = {"epochs": "auto", "window": "max(2 x horizon, season length, 16)", "random_state": None}
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -56,7 +56,8 @@ def _common(sub):
 
 def _rnn_args(sub, seed=None):
     sub.add_argument("--epochs", type=_positive, default=None,
-                     help=f"RNN training epochs (default: RNNForecaster's, {RNN_DEFAULTS['epochs']})")
+                     help=f"RNN training epochs (default: RNNForecaster's, {RNN_DEFAULTS['epochs']}: 30, or about "
+                          "10,000 windows in all when most series are shorter than the window)")
     if seed is None:
         text = "RNN random_state, for repeatable results (default: RNNForecaster's, None: a fresh seed each run)"
     else:

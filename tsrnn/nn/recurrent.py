@@ -208,7 +208,19 @@ class _Recurrent(Module, _CudaPath):
         if B == 0 or T == 0:
             raise ValueError(f"x has shape {x.shape}; expected at least one sequence (B >= 1) of one step (T >= 1)")
         h0, c0 = self._check_state(state, B, "state")
-        inp = np.ascontiguousarray(x.transpose(1, 0, 2))
+        layers = self._run_layers(np.ascontiguousarray(x.transpose(1, 0, 2)), h0, c0)
+        out = np.ascontiguousarray(layers[-1]["top"].transpose(1, 0, 2))
+        h = np.stack([c["hs"][T] for c in layers])
+        c = np.stack([c["cs"][T] for c in layers]) if self._has_cell_state else None
+        return out, self._pack_state(h, c)
+
+    __call__ = forward
+
+    def _run_layers(self, inp, h0, c0):
+        """The CPU layer loop of :meth:`forward` on the time-major input ``inp`` (T, B, I); sets and returns the cache.
+
+        The last layer's cache gets ``"top"``: its output (T, B, H), a view of its states.
+        """
         layers = []
         with single_blas_thread():
             for k in range(self.num_layers):
@@ -220,13 +232,9 @@ class _Recurrent(Module, _CudaPath):
                     mask = (self._dropout_rng.random(inp.shape) < keep).astype(self.dtype) / self.dtype.type(keep)
                     cache["mask"] = mask
                     inp = inp * mask
+        layers[-1]["top"] = inp
         self._cache = layers
-        out = np.ascontiguousarray(inp.transpose(1, 0, 2))
-        h = np.stack([c["hs"][T] for c in layers])
-        c = np.stack([c["cs"][T] for c in layers]) if self._has_cell_state else None
-        return out, self._pack_state(h, c)
-
-    __call__ = forward
+        return layers
 
     def _layer_weights(self, k):
         p = self.params
@@ -267,7 +275,14 @@ class _Recurrent(Module, _CudaPath):
         if not _checked:  # the fused training step passes its own, finite, (B, T, H) buffer
             dout = check_array(dout, "dout", (B, T, self.hidden_size), self.dtype, letters="BTH")
         dh, dc = self._check_state(dstate, B, "dstate")
-        d = np.ascontiguousarray(dout.transpose(1, 0, 2))
+        d, dh0, dc0 = self._run_layers_back(np.ascontiguousarray(dout.transpose(1, 0, 2)), dh, dc)
+        dx = np.ascontiguousarray(d.transpose(1, 0, 2))
+        if return_dstate:
+            return dx, self._pack_state(dh0, dc0)
+        return dx
+
+    def _run_layers_back(self, d, dh, dc):
+        """The CPU layer loop of :meth:`backward` from the time-major ``d`` (T, B, H); returns (dx, dh0, dc0), dx time-major."""
         dh0 = np.empty_like(dh)
         dc0 = np.empty_like(dc) if dc is not None else None
         with single_blas_thread():
@@ -277,10 +292,7 @@ class _Recurrent(Module, _CudaPath):
                 )
                 if k > 0 and "mask" in self._cache[k - 1]:
                     d = d * self._cache[k - 1]["mask"]
-        dx = np.ascontiguousarray(d.transpose(1, 0, 2))
-        if return_dstate:
-            return dx, self._pack_state(dh0, dc0)
-        return dx
+        return d, dh0, dc0
 
     def _layer_forward(self, k, x, h0, c0):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -307,6 +319,7 @@ class _PerThread(threading.local):
 
     def __init__(self):
         self.bufs = {}
+        self.reuse_states = False  # see tsrnn.nn.recurrent_train.reused_states
 
     def __reduce__(self):
         return (_PerThread, ())
@@ -328,9 +341,12 @@ def _scratch(layer, name, k, shape):
     return buf
 
 
-def _empty_states(x, H, dtype, h0):
+def _empty_states(layer, name, k, x, h0):
+    """The (T+1, B, H) states of layer ``k`` with ``h0`` in row 0: a new array, or within
+    :func:`tsrnn.nn.recurrent_train.reused_states` a buffer reused from call to call (as :func:`_scratch`)."""
     T, B, _ = x.shape
-    hs = np.empty((T + 1, B, H), dtype=dtype)
+    shape = (T + 1, B, layer.hidden_size)
+    hs = _scratch(layer, name, k, shape) if layer._scratch_bufs.reuse_states else np.empty(shape, dtype=layer.dtype)
     hs[0] = h0
     return hs
 
@@ -378,8 +394,8 @@ class LSTM(_Recurrent):
 
         T, B, _ = x.shape
         H = self.hidden_size
-        hs = _empty_states(x, H, self.dtype, h0)
-        cs = _empty_states(x, H, self.dtype, c0)
+        hs = _empty_states(self, "hs", k, x, h0)
+        cs = _empty_states(self, "cs", k, x, c0)
         acts = _scratch(self, "acts", k, (T, B, 4 * H))
         lstm_forward(hs, cs, acts, x, *self._layer_weights(k), BATCH_CHUNK, self._fast)
         return {"x": x, "hs": hs, "cs": cs, "acts": acts}
@@ -439,7 +455,7 @@ class GRU(_Recurrent):
 
         T, B, _ = x.shape
         H = self.hidden_size
-        hs = _empty_states(x, H, self.dtype, h0)
+        hs = _empty_states(self, "hs", k, x, h0)
         acts = _scratch(self, "acts", k, (T, B, 3 * H))
         hn = _scratch(self, "hn", k, (T, B, H))
         gru_forward(hs, acts, hn, x, *self._layer_weights(k), BATCH_CHUNK, self._fast)
@@ -517,7 +533,7 @@ class RNN(_Recurrent):
 
         T, B, _ = x.shape
         H = self.hidden_size
-        hs = _empty_states(x, H, self.dtype, h0)
+        hs = _empty_states(self, "hs", k, x, h0)
         pre = _scratch(self, "pre", k, (T, B, H))
         rnn_forward(hs, pre, x, *self._layer_weights(k), self._nl_code, BATCH_CHUNK, self._fast)
         return {"x": x, "hs": hs}

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ...data.seasons import infer_seasons
+from .auto_rules import resolve_log
 from .distribution_head import is_counts
 from .model_space import window_baseline
 from .training import min_train_length
@@ -22,7 +23,7 @@ def fit_log_and_seasons(fc, panel):
             f"log=True needs positive data, but the minimum value is {float(np.nanmin(panel.values))!r}; "
             "use log='auto' or log=False"
         )
-    fc.log_ = bool(fc.log is True or (fc.log == "auto" and not np.any(panel.values <= 0) and not is_counts(fc)))
+    fc.log_ = resolve_log(fc.log, panel.values, np.diff(panel.indptr), counts=is_counts(fc))
     if fc.season_length is None:
         fc.seasons_ = tuple(int(m) for m in infer_seasons(panel))
     elif isinstance(fc.season_length, (list, tuple)):

@@ -23,6 +23,7 @@ from .distribution_head import check_counts, n_params
 from .distribution_predict import distribution_intervals, distribution_quantiles, predict_samples, quantile_frame
 from .docs import PREDICT_INSAMPLE_DOC, RNN_FORECASTER_DOC
 from .file_checks import check_saved_state
+from .auto_rules import resolve_epochs
 from .fit_setup import check_lengths, fit_log_and_seasons
 from .insample import predict_insample
 from .magnitude import check_model_range
@@ -68,7 +69,7 @@ class RNNForecaster(BaseForecaster):
         difference=0,
         seasonal_difference=None,
         loss="mse",
-        epochs=30,
+        epochs="auto",
         batch_size=64,
         lr=5e-3,
         lr_schedule="cosine",
@@ -228,6 +229,8 @@ class RNNForecaster(BaseForecaster):
         train_len = lengths - int(self.val_size or 0)
         # Training windows of the first member's window (what baseline="auto" weighs, before any padding).
         self.train_windows_ = int(np.maximum(train_len - windows[0] - self._out_size + 1, 0).sum())
+        self.epochs_ = resolve_epochs(self.epochs, train_len, windows[0], self._out_size, self.train_windows_,
+                                      self.windows_per_epoch)
         check_lengths(self, panel, windows, train_len)
         train_vals, train_ptr = csr_prefix(dvals, dptr, np.maximum(train_len, 0))
         stats = fit_scaler(self._series_scaler, train_vals, train_ptr)

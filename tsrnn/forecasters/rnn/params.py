@@ -83,7 +83,8 @@ def _check_network_and_windows(fc):
 
 
 def _check_training(fc):
-    check_positive_int(fc.epochs, "epochs")
+    if not (isinstance(fc.epochs, str) and fc.epochs == "auto"):
+        check_positive_int(fc.epochs, "epochs")
     check_positive_int(fc.batch_size, "batch_size")
     check_positive_int(fc.n_ensemble, "n_ensemble")
     if fc.training not in ("windows", "stateful"):

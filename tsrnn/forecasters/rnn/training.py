@@ -151,7 +151,7 @@ def train_member(fc, model, window, z, dptr, train_len, val_set, shuffle_rng, me
     elif fc.distribution_ is not None:
         batches = count_batches(batches, loss, fc.scaler == "window")
     desc = f"{fc.name_} fit" + (f" {member + 1}/{fc.n_ensemble}" if fc.n_ensemble > 1 else "")
-    loop = TrainingLoop(fc.epochs, fc.lr, lr_schedule=fc.lr_schedule, min_lr=fc.min_lr, lr_patience=fc.lr_patience,
+    loop = TrainingLoop(fc.epochs_, fc.lr, lr_schedule=fc.lr_schedule, min_lr=fc.min_lr, lr_patience=fc.lr_patience,
                         lr_factor=fc.lr_factor, patience=fc.patience, verbose=fc.verbose, desc=desc)  # fmt: skip
     val_loss = None if val_set is None else validation_scorer(fc, model, window, val_set, loss)
     rows, best_epoch = loop.run(model, trainer, opt, batches, n_batches, val_loss)
