@@ -55,7 +55,7 @@ def test_help_quotes_the_library_defaults():
     params = inspect.signature(RNNForecaster.__init__).parameters
     assert RNN_DEFAULTS["epochs"] == params["epochs"].default
     assert params["window"].default is None and params["random_state"].default is None
-    assert "max(2 * horizon, max(seasons), 16)" in RNNForecaster.__doc__  # the rule RNN_DEFAULTS quotes
+    assert "max(min(2 * horizon, 2 * m), max(seasons),\n    16)" in RNNForecaster.__doc__  # the rule RNN_DEFAULTS quotes
 
 
 def test_version_and_help_from_the_shell():

@@ -38,8 +38,9 @@ def panel(freq, n, n_series=3, period=None, noise=0.05, seed=0):
     [
         ("YS", 36, 3, None, 6, (1,), 16, "naive", False),  # yearly: no season, naive baseline; 36 values: no log
         ("QS", 60, 40, 4, 8, (4,), 16, "naive", True),  # quarterly, 1,480 windows: the network learns the season
-        ("MS", 120, 20, 12, 18, (12,), 36, "naive", True),  # monthly: two horizons (no longer four seasons: 48)
-        ("MS", 120, 3, 12, 18, (12,), 36, "seasonal_naive", True),  # 201 windows: too few to learn the season
+        ("MS", 120, 20, 12, 18, (12,), 24, "naive", True),  # monthly: two seasons (not two horizons: 36)
+        ("MS", 120, 3, 12, 18, (12,), 24, "seasonal_naive", True),  # 237 windows: too few to learn the season
+        ("MS", 120, 3, 12, 6, (12,), 16, "seasonal_naive", True),  # horizon 6: two horizons, at least 16
         ("W-SUN", 300, 5, 52, 13, (52,), 52, "naive", True),  # weekly: one season of 52 (no longer 208)
         ("h", 24 * 7 * 4, 3, 24, 48, (24, 168), 168, "seasonal_naive", True),  # hourly: the M4 Hourly recipe
     ],
@@ -97,7 +98,7 @@ def test_the_resolved_baseline_survives_save_and_load(tmp_path):
     f = RNNForecaster(horizon=18, **TINY).fit(y)
     f.save(tmp_path / "m.tsrnn")
     g = load(tmp_path / "m.tsrnn")
-    assert g.baseline_ == f.baseline_ == "naive" and g.train_windows_ == f.train_windows_ == 1340
+    assert g.baseline_ == f.baseline_ == "naive" and g.train_windows_ == f.train_windows_ == 20 * (120 - 24 - 18 + 1)
     np.testing.assert_array_equal(g.predict()[g.name_].to_numpy(), f.predict()[f.name_].to_numpy())
 
 

@@ -11,7 +11,7 @@ from .models import MODELS
 __all__ = ["make_parser"]
 
 #: The RNNForecaster defaults the help quotes (tests/test_cli_help.py checks them against the library).
-RNN_DEFAULTS = {"epochs": "auto", "window": "max(2 x horizon, season length, 16)", "random_state": None}
+RNN_DEFAULTS = {"epochs": "auto", "window": "max(min(2 x horizon, 2 x season), longest season, 16)", "random_state": None}
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

@@ -54,9 +54,11 @@ dropout : float, default 0
 init : {"orthogonal", "torch"}, default "orthogonal"
 window : int, list of int, or None, default None
     Input steps per training sample (and history fed at prediction in "windows"
-    training). None: :func:`default_window`, ``max(2 * horizon, max(seasons), 16)``
-    (168 for M4 Hourly: a week of hours; 36 for monthly data with horizon 18; 52 for
-    weekly). A list gives the members of an ensemble (``n_ensemble``) their windows in
+    training). None: :func:`default_window`, ``max(min(2 * horizon, 2 * m), max(seasons),
+    16)`` with m the main season (two horizons, at most two main seasons; ``2 * horizon``
+    without a season): 168 for M4 Hourly (a week of hours), 24 for monthly data with
+    horizon 18 (36 until the validation periods of M1 monthly preferred 24), 16 for
+    yearly and quarterly, 52 for weekly. A list gives the members of an ensemble (``n_ensemble``) their windows in
     turn.
 season_length : int, list of int, or None, default None
     Season length m, used by the window rule, the ``"window"`` scaler and the
