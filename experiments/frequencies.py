@@ -1,6 +1,7 @@
 """Validation scores across frequencies: yearly, quarterly, monthly, weekly, other and hourly sets (issue 14).
 
     python experiments/frequencies.py baselines [--sets m1_yearly,m3_quarterly]   # sNaive, Naive2, ETS, Theta, ...
+    python experiments/frequencies.py auto_ets [--sets m3_other]                    # tsrnn.AutoETS alone
     python experiments/frequencies.py rnn NAME '{"cell": "gru"}' [--sets ...]      # one RNNForecaster setting
     python experiments/frequencies.py ensemble NAME RUN1 RUN2 ...                   # median of stored runs
     python experiments/frequencies.py combination [NAME]                            # the documented ensemble
@@ -153,7 +154,20 @@ def baselines(names):
         preds["theta"] = run_model(name, "theta", Theta(season_length=m), {"m": m}, train, valid)
         comb = 0.5 * (preds["ets"] + preds["theta"])
         log_run(name, "ets_theta_mean", {}, score(name, train, valid, comb), 0.0, 0.0, comb)
+        auto_ets([name], train, valid)
         statsforecast_combination(name, train, valid)
+
+
+def auto_ets(names, train=None, valid=None):
+    """tsrnn.AutoETS (AICc over error, trend, damping and season m) on each set, as model ``auto_ets``."""
+    from tsrnn import AutoETS
+
+    for name in names:
+        if train is None:
+            train, valid = load_set(name)
+        m = SETS[name][1]
+        run_model(name, "auto_ets", AutoETS(season_length=m), {"m": m}, train, valid)
+        train = valid = None
 
 
 def seasonal_naive(name, train, valid):
@@ -256,7 +270,8 @@ def ensemble(label, runs, names, how="median"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["baselines", "rnn", "ensemble", "combination", "table", "summary"])
+    commands = ["baselines", "auto_ets", "rnn", "ensemble", "combination", "table", "summary"]
+    parser.add_argument("command", choices=commands)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--how", choices=["median", "mean"], default="median", help="ensemble: combine saved runs by")
@@ -267,6 +282,8 @@ def main(argv=None):
         raise SystemExit(f"unknown sets {unknown}; known: {list(SETS)}")
     if a.command == "baselines":
         baselines(names)
+    elif a.command == "auto_ets":
+        auto_ets(names)
     elif a.command == "rnn":
         label, params = a.args[0], json.loads(a.args[1]) if len(a.args) > 1 else {}
         rnn(label, params, names)
@@ -285,7 +302,8 @@ def main(argv=None):
 
 
 SUMMARY_MODELS = [("snaive", "sNaive"), ("naive2", "Naive2"), ("ets_damped", "ETS (damped)"), ("theta", "Theta"),
-                  ("ets_theta_mean", "ETS+Theta mean"), ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
+                  ("auto_ets", "AutoETS"), ("ets_theta_mean", "ETS+Theta mean"),
+                  ("sf_ets_theta_arima_mean", "statsforecast Auto mean"),
                   ("default", "RNN default before"), ("default_v2", "RNN default, Dec 3 morning"),
                   ("default_v4_s0", "RNN default"), ("ensemble_v4", "ensemble")]  # fmt: skip
 #: The rows the ratio columns of the summary read: the current default (seed 0) and the documented ensemble.
@@ -306,7 +324,8 @@ def summary():
              "of the saved forecasts of LSTM seeds 0 and 1, GRU seed 0 (all default), damped ETS and Theta (`python "
              "experiments/frequencies.py ensemble ensemble_v4 default_v4_s0 gru_v4 default_v4_s1 ets_damped theta "
              "--how mean`): what tsrnn.Combination(how=\"mean\") of these deterministic members forecasts (`combination` "
-             "fits it as one model); its fit seconds are the members' sum.",
+             "fits it as one model); its fit seconds are the members' sum; \"AutoETS\": tsrnn.AutoETS(season_length=m), "
+             "the ETS model of lowest AICc per series.",
              "", head, "|" + "---|" * (len(SUMMARY_MODELS) + 4)]  # fmt: skip
     for name, (h, m, _) in SETS.items():
         sub = rows[rows.set == name].set_index("model")

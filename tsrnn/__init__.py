@@ -13,7 +13,7 @@ from ._version import __version__
 
 _FORECASTERS = (
     "RNNForecaster", "Naive", "SeasonalNaive", "Drift", "Mean", "WindowAverage", "SeasonalWindowAverage", "Naive2",
-    "ARIMA", "ETS", "Theta", "Combination", "BaseForecaster", "NotFittedError",
+    "ARIMA", "ETS", "AutoETS", "Theta", "Combination", "BaseForecaster", "NotFittedError",
 )  # fmt: skip
 _LAZY = {
     **{name: ("tsrnn.forecasters", name) for name in _FORECASTERS},

@@ -21,6 +21,7 @@ MODELS = {
     "drift": "Drift()",
     "mean": "Mean()",
     "ets": "ETS(trend='add', damped_trend=True, seasonal='mul' if m > 1, season_length=m)",
+    "autoets": "AutoETS(season_length=m)",
     "theta": "Theta(season_length=m)",
     "arima": "ARIMA(order=(1, 1, 1), seasonal_order=(0, 1, 1, m) if m > 1)",
     "lstm": "RNNForecaster(cell='lstm', horizon=h)",
@@ -50,7 +51,7 @@ def season_of(y) -> int:
 
 def build_models(names, horizon, season, window=None, epochs=None, season_given=False, seed=None):
     """Forecasters for ``names`` (see :data:`MODELS`); RNN arguments other than those given stay the library's."""
-    from ..forecasters import ARIMA, ETS, Drift, Mean, Naive, Naive2, RNNForecaster, SeasonalNaive, Theta
+    from ..forecasters import ARIMA, ETS, AutoETS, Drift, Mean, Naive, Naive2, RNNForecaster, SeasonalNaive, Theta
 
     simple = {"naive": Naive, "drift": Drift, "mean": Mean}
     models = []
@@ -64,6 +65,8 @@ def build_models(names, horizon, season, window=None, epochs=None, season_given=
         elif key == "ets":
             models.append(ETS(trend="add", damped_trend=True, seasonal="mul" if season > 1 else None,
                               season_length=season))  # fmt: skip
+        elif key == "autoets":
+            models.append(AutoETS(season_length=season))
         elif key == "theta":
             models.append(Theta(season_length=season))
         elif key == "arima":

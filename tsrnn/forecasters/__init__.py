@@ -1,5 +1,6 @@
 """Forecasters with one fit/predict contract over pandas (see :mod:`tsrnn.forecasters.base`)."""
 
+from .auto_ets import AutoETS
 from .base import BaseForecaster, NotFittedError, registered
 from .baselines import Drift, Mean, Naive, Naive2, SeasonalNaive, SeasonalWindowAverage, WindowAverage
 from .combination import Combination
@@ -14,6 +15,7 @@ def forecaster_classes() -> dict:
 
 __all__ = [
     "ARIMA",
+    "AutoETS",
     "BaseForecaster",
     "Combination",
     "Drift",
