@@ -1,7 +1,7 @@
 """Every JIT option and numeric policy of tsrnn, in one place.
 
 Kernels never hard-code ``cache=``, ``fastmath=`` or ``parallel=``: they take them from
-:data:`JIT` below. Each option can be overridden through an
+:data:`JIT` and :data:`JIT_PARALLEL` below. Each option can be overridden through an
 environment variable, read once when :mod:`tsrnn` is imported (numba freezes these
 options when a kernel is first compiled, so they cannot change later in a process).
 
@@ -16,8 +16,7 @@ TSRNN_FASTMATH : {"0", "1"}, default "0"
     results must not depend on the machine's vector width. NaN/inf semantics are never
     relaxed (tsrnn relies on detecting non-finite values).
 TSRNN_PARALLEL : {"1", "0"}, default "1"
-    Run the recurrent kernels' batch chunks in threads (as many as numba's
-    ``NUMBA_NUM_THREADS``, see :mod:`tsrnn.kernels._tasks`); "0" runs them in the calling thread.
+    Run the per-chunk time loops with ``numba.prange``.
 TSRNN_BATCH_CHUNK : int, default 16
     Rows of the batch given to one parallel task. The split depends on this number only,
     never on the thread count, which is why results are bit-identical for any
@@ -49,6 +48,7 @@ import numpy as np
 
 __all__ = [
     "JIT",
+    "JIT_PARALLEL",
     "JIT_EXACT",
     "BATCH_CHUNK",
     "PREDICT_ROWS",
@@ -106,6 +106,8 @@ def fused_training() -> bool:
 
 #: Options for serial kernels (``numba.njit(**JIT)``).
 JIT = {"cache": CACHE, "fastmath": FASTMATH, "nogil": True, "error_model": "numpy"}
+#: Options for kernels with a ``prange`` loop.
+JIT_PARALLEL = dict(JIT, parallel=PARALLEL)
 #: Options for kernels that must round exactly as the NumPy expressions they replace (never fastmath):
 #: the fused training step (tsrnn/kernels/fused.py).
 JIT_EXACT = dict(JIT, fastmath=False)

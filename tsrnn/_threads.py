@@ -1,9 +1,9 @@
 """Thread policy: one BLAS thread while tsrnn's numba kernels run.
 
 OpenBLAS threads and numba's threads oversubscribe small machines: a per-time-step small
-GEMM inside a parallel loop (then numba's ``prange``) was measured 20-50x slower when OpenBLAS kept its own pool
+GEMM inside a ``prange`` loop was measured 20-50x slower when OpenBLAS kept its own pool
 spinning. The kernels therefore run with BLAS pinned to a single thread; parallelism comes
-from the kernels' batch chunks alone (:mod:`tsrnn.kernels._tasks`). The limit is restored on exit, so a user's NumPy keeps its
+from numba's batch chunks alone. The limit is restored on exit, so a user's NumPy keeps its
 threads outside tsrnn calls.
 """
 

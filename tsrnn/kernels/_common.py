@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, types
+from numba.core.cpu_options import ParallelOptions
 from numba.extending import overload
 
-from .._config import JIT
+from .._config import JIT, JIT_PARALLEL
 
 __all__ = [
+    "JIT_PRANGE",
     "step_input_projection",
     "n_chunks",
     "n_groups",
@@ -39,6 +41,28 @@ __all__ = [
     "step_grads",
     "gemm_view",
 ]
+
+#: Options for the kernels with a ``prange`` loop: :data:`tsrnn._config.JIT_PARALLEL`, with
+#: numba's automatic parallelization limited to the explicit ``prange``. Otherwise every
+#: array expression and ``np.zeros`` outside the loop becomes a parallel region of its own:
+#: seconds of compile time each, and thread start-ups for tiny operations.
+JIT_PRANGE = dict(
+    JIT_PARALLEL,
+    parallel=ParallelOptions(
+        {
+            "comprehension": False,
+            "reduction": False,
+            "inplace_binop": False,
+            "setitem": False,
+            "numpy": False,
+            "stencil": False,
+            "fusion": False,
+            "prange": True,
+        }
+    )
+    if JIT_PARALLEL.get("parallel")
+    else False,
+)
 
 # Elements of per-group weight-gradient partials a backward pass may allocate (see n_groups).
 _PARTIALS_BUDGET = 1 << 22

@@ -9,16 +9,17 @@ Gate order and equations are PyTorch's (``torch.nn.GRU``), G = 3H::
 
 ``b_hn`` sits inside the reset gate's product, so the gradient of the hidden-side
 pre-activations differs from the input side in the n block; the backward keeps both.
-Work split, threads, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
+Work split, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .._config import JIT
 from ._common import (
+    JIT_PRANGE,
     add_rows,
     matmul_split_cols,
     matmul_split_inner,
@@ -27,12 +28,12 @@ from ._common import (
     step_grads,
     step_input_projection,
 )
-from ._tasks import run_tasks
 from .activations import as_type_of, sigmoid_, tanh_
 
 __all__ = ["gru_forward", "gru_backward"]
 
 
+@njit(**JIT_PRANGE)
 def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     """Run one GRU layer over T steps.
 
@@ -51,22 +52,11 @@ def gru_forward(hs, acts, hn, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     chunk : int
     fast : bool
     """
+    B = x.shape[1]
     # C-ordered copies of W^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on them.
     w_ih_t = np.ascontiguousarray(w_ih.T)
     w_hh_t = np.ascontiguousarray(w_hh.T)
-    chunk, fast = int(chunk), bool(fast)
-
-    def call(c0, c1):
-        _gru_forward_range(hs, acts, hn, x, w_ih_t, b_ih, w_hh_t, b_hh, chunk, fast, c0, c1)
-
-    run_tasks(call, n_chunks(x.shape[1], chunk))
-
-
-@njit(**JIT)
-def _gru_forward_range(hs, acts, hn, x, w_ih_t, b_ih, w_hh_t, b_hh, chunk, fast, c0, c1):
-    """Chunks ``c0:c1`` of :func:`gru_forward`, in order."""
-    B = x.shape[1]
-    for ci in range(c0, c1):
+    for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         _gru_forward_chunk(hs, acts, hn, x, w_ih_t, b_ih, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
 
@@ -148,6 +138,7 @@ def _gru_grad_row(dgx, dgh, dz, dh, a, hn, h_prev, dh_out, H):
         dz[j] = dhv * z
 
 
+@njit(**JIT_PRANGE)
 def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs, acts, hn, w_ih, w_hh, chunk):
     """Backpropagate through one GRU layer over T steps.
 
@@ -175,39 +166,24 @@ def gru_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgx, dgh, dhs, dhT, x, hs,
     """
     B, I = x.shape[1], x.shape[2]
     G, H = w_hh.shape
-    ng = n_groups(n_chunks(B, chunk), G, H + I)
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H + I)
     pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
     pw_ih = np.zeros((ng, G, I), dtype=x.dtype)
     pb_ih = np.zeros((ng, G), dtype=x.dtype)
     pb_hh = np.zeros((ng, G), dtype=x.dtype)
-    chunk = int(chunk)
-
-    def call(g0, g1):
-        _gru_backward_range(dx, pw_ih, pw_hh, pb_ih, pb_hh, dh0, dgx, dgh, dhs, dhT, x, hs, acts, hn, w_ih, w_hh,
-                            chunk, g0, g1)  # fmt: skip
-
-    run_tasks(call, ng)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            _gru_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb_ih[gi], pb_hh[gi], dh0, dgx, dgh, dhs, dhT, x, hs, acts,
+                                hn, w_ih, w_hh, b0, b1)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count.
     for gi in range(ng):
         dw_hh += pw_hh[gi]
         dw_ih += pw_ih[gi]
         db_ih += pb_ih[gi]
         db_hh += pb_hh[gi]
-
-
-@njit(**JIT)
-def _gru_backward_range(dx, pw_ih, pw_hh, pb_ih, pb_hh, dh0, dgx, dgh, dhs, dhT, x, hs, acts, hn, w_ih, w_hh, chunk,
-                        g0, g1):  # fmt: skip
-    """Groups ``g0:g1`` of :func:`gru_backward` (see :func:`tsrnn.kernels.lstm._lstm_backward_range`)."""
-    B = x.shape[1]
-    nc = n_chunks(B, chunk)
-    ng = pw_hh.shape[0]
-    for gi in range(g0, g1):
-        for ci in range(gi, nc, ng):
-            b0 = ci * chunk
-            b1 = min(B, b0 + chunk)
-            _gru_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb_ih[gi], pb_hh[gi], dh0, dgx, dgh, dhs, dhT, x, hs, acts,
-                                hn, w_ih, w_hh, b0, b1)  # fmt: skip
 
 
 @njit(**JIT)

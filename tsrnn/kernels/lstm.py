@@ -19,13 +19,11 @@ input gradient (:func:`tsrnn.kernels._common.step_grads`) while the gate gradien
 cache: one share per parallel task, the shares summed in a fixed order afterwards
 (:func:`tsrnn.kernels._common.n_groups`). Results do not depend on the number of threads.
 
-Threads and compile time: ``lstm_forward`` and ``lstm_backward`` are Python drivers that
-hand ranges of chunks (groups of chunks backward) to threads
-(:func:`tsrnn.kernels._tasks.run_tasks`); each range runs in one compiled, GIL-releasing
-call of a serial kernel (``_lstm_forward_range``, ``_lstm_backward_range``). numba's
-``prange`` did the same work at 8.6 s more cold compile. No slice is assigned from an
-array inside a kernel (numba compiles a formatted shape-mismatch error for that, several
-seconds of a cold start).
+Compile time: the ``prange`` loop body is a call of a plain (serial) kernel for one chunk
+(``_lstm_forward_chunk``, ``_lstm_backward_chunk``), so numba's parallel passes see a tiny
+loop; numba's automatic parallelization is limited to that loop (``JIT_PRANGE``); and no
+slice is assigned from an array inside a kernel (numba compiles a formatted shape-mismatch
+error for that, several seconds of a cold start).
 """
 
 from __future__ import annotations
@@ -33,10 +31,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .._config import JIT
 from ._common import (
+    JIT_PRANGE,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
@@ -44,12 +43,12 @@ from ._common import (
     step_grads,
     step_input_projection,
 )
-from ._tasks import run_tasks
 from .activations import as_type_of, exact_sigmoid, tanh_, typed_fast_tanh
 
 __all__ = ["lstm_forward", "lstm_backward"]
 
 
+@njit(**JIT_PRANGE)
 def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     """Run one LSTM layer over T steps.
 
@@ -71,22 +70,11 @@ def lstm_forward(hs, cs, acts, x, w_ih, w_hh, b_ih, b_hh, chunk, fast):
     fast : bool
         Use the fast tanh/sigmoid of the dtype (:mod:`tsrnn.kernels.activations`).
     """
+    B = x.shape[1]
     # C-ordered copies of W^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on them.
     w_ih_t = np.ascontiguousarray(w_ih.T)
     w_hh_t = np.ascontiguousarray(w_hh.T)
-    chunk, fast = int(chunk), bool(fast)
-
-    def call(c0, c1):
-        _lstm_forward_range(hs, cs, acts, x, w_ih_t, b_ih, w_hh_t, b_hh, chunk, fast, c0, c1)
-
-    run_tasks(call, n_chunks(x.shape[1], chunk))
-
-
-@njit(**JIT)
-def _lstm_forward_range(hs, cs, acts, x, w_ih_t, b_ih, w_hh_t, b_hh, chunk, fast, c0, c1):
-    """Chunks ``c0:c1`` of :func:`lstm_forward`, in order."""
-    B = x.shape[1]
-    for ci in range(c0, c1):
+    for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         _lstm_forward_chunk(hs, cs, acts, x, w_ih_t, b_ih, w_hh_t, b_hh, b0, min(B, b0 + chunk), fast)
 
@@ -188,6 +176,7 @@ def _lstm_grad_row(dg, dc, a, c_prev, c, dh_out, dh, H, fast):
         dc[j] = dcv * f
 
 
+@njit(**JIT_PRANGE)
 def lstm_backward(
     dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts, w_ih, w_hh, chunk, fast
 ):
@@ -217,38 +206,23 @@ def lstm_backward(
     """
     _, B, I = x.shape
     G, H = w_hh.shape
-    ng = n_groups(n_chunks(B, chunk), G, H + I)
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H + I)
     pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
     pw_ih = np.zeros((ng, G, I), dtype=x.dtype)
     pb = np.zeros((ng, G), dtype=x.dtype)
-    chunk, fast = int(chunk), bool(fast)
-
-    def call(g0, g1):
-        _lstm_backward_range(dx, pw_ih, pw_hh, pb, dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts, w_ih, w_hh,
-                             chunk, fast, g0, g1)  # fmt: skip
-
-    run_tasks(call, ng)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            _lstm_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts,
+                                 w_ih, w_hh, b0, b1, fast)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
         dw_ih += pw_ih[gi]
         db_ih += pb[gi]
         db_hh += pb[gi]
-
-
-@njit(**JIT)
-def _lstm_backward_range(dx, pw_ih, pw_hh, pb, dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts, w_ih, w_hh, chunk,
-                         fast, g0, g1):  # fmt: skip
-    """Groups ``g0:g1`` of :func:`lstm_backward`: group ``g`` runs chunks ``g, g + ng, ...`` into partial ``g``."""
-    B = x.shape[1]
-    nc = n_chunks(B, chunk)
-    ng = pw_hh.shape[0]
-    for gi in range(g0, g1):
-        for ci in range(gi, nc, ng):
-            b0 = ci * chunk
-            b1 = min(B, b0 + chunk)
-            _lstm_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dc0, dgates, dhs, dhT, dcT, x, hs, cs, acts,
-                                 w_ih, w_hh, b0, b1, fast)  # fmt: skip
 
 
 @njit(**JIT)

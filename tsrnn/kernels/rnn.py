@@ -6,16 +6,17 @@ PyTorch's ``torch.nn.RNN``, G = H::
 
 ``nonlinearity`` is an integer code (:data:`TANH` or :data:`RELU`) rather than a
 callable, so that no Python object crosses into compiled code.
-Work split, threads, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
+Work split, determinism and compile-time layout as in :mod:`tsrnn.kernels.lstm`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .._config import JIT
 from ._common import (
+    JIT_PRANGE,
     matmul_split_cols,
     matmul_split_inner,
     n_chunks,
@@ -23,7 +24,6 @@ from ._common import (
     step_grads,
     step_input_projection,
 )
-from ._tasks import run_tasks
 from .activations import as_type_of, tanh_
 
 __all__ = ["rnn_forward", "rnn_backward", "TANH", "RELU"]
@@ -32,6 +32,7 @@ TANH = 0
 RELU = 1
 
 
+@njit(**JIT_PRANGE)
 def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
     """Run one vanilla RNN layer over T steps.
 
@@ -50,22 +51,11 @@ def rnn_forward(hs, pre, x, w_ih, w_hh, b_ih, b_hh, nonlinearity, chunk, fast):
     chunk : int
     fast : bool
     """
+    B = x.shape[1]
     # C-ordered copies of W^T: OpenBLAS runs the small per-step GEMMs up to 2x faster on them.
     w_ih_t = np.ascontiguousarray(w_ih.T)
     w_hh_t = np.ascontiguousarray(w_hh.T)
-    nonlinearity, chunk, fast = int(nonlinearity), int(chunk), bool(fast)
-
-    def call(c0, c1):
-        _rnn_forward_range(hs, pre, x, w_ih_t, b_ih, w_hh_t, b_hh, nonlinearity, chunk, fast, c0, c1)
-
-    run_tasks(call, n_chunks(x.shape[1], chunk))
-
-
-@njit(**JIT)
-def _rnn_forward_range(hs, pre, x, w_ih_t, b_ih, w_hh_t, b_hh, nonlinearity, chunk, fast, c0, c1):
-    """Chunks ``c0:c1`` of :func:`rnn_forward`, in order."""
-    B = x.shape[1]
-    for ci in range(c0, c1):
+    for ci in prange(n_chunks(B, chunk)):
         b0 = ci * chunk
         _rnn_forward_chunk(hs, pre, x, w_ih_t, b_ih, w_hh_t, b_hh, nonlinearity, b0, min(B, b0 + chunk), fast)
 
@@ -116,6 +106,7 @@ def _rnn_grad_row(dg, h, dh_out, dh, H, relu):
             dg[j] = dhv * (one - h[j] * h[j])
 
 
+@njit(**JIT_PRANGE)
 def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk):
     """Backpropagate through one vanilla RNN layer over T steps.
 
@@ -141,36 +132,23 @@ def rnn_backward(dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dgates, dhs, dhT, x, hs, w
     """
     B, I = x.shape[1], x.shape[2]
     G, H = w_hh.shape
-    ng = n_groups(n_chunks(B, chunk), G, H + I)
+    nc = n_chunks(B, chunk)
+    ng = n_groups(nc, G, H + I)
     pw_hh = np.zeros((ng, G, H), dtype=x.dtype)
     pw_ih = np.zeros((ng, G, I), dtype=x.dtype)
     pb = np.zeros((ng, G), dtype=x.dtype)
-    nonlinearity, chunk = int(nonlinearity), int(chunk)
-
-    def call(g0, g1):
-        _rnn_backward_range(dx, pw_ih, pw_hh, pb, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk, g0, g1)
-
-    run_tasks(call, ng)
+    for gi in prange(ng):
+        for ci in range(gi, nc, ng):
+            b0 = ci * chunk
+            b1 = min(B, b0 + chunk)
+            _rnn_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh,
+                                nonlinearity, b0, b1)  # fmt: skip
     # The shares in a fixed order: the same bits for any thread count (both biases get the same sum).
     for gi in range(ng):
         dw_hh += pw_hh[gi]
         dw_ih += pw_ih[gi]
         db_ih += pb[gi]
         db_hh += pb[gi]
-
-
-@njit(**JIT)
-def _rnn_backward_range(dx, pw_ih, pw_hh, pb, dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh, nonlinearity, chunk, g0, g1):
-    """Groups ``g0:g1`` of :func:`rnn_backward` (see :func:`tsrnn.kernels.lstm._lstm_backward_range`)."""
-    B = x.shape[1]
-    nc = n_chunks(B, chunk)
-    ng = pw_hh.shape[0]
-    for gi in range(g0, g1):
-        for ci in range(gi, nc, ng):
-            b0 = ci * chunk
-            b1 = min(B, b0 + chunk)
-            _rnn_backward_chunk(dx, pw_ih[gi], pw_hh[gi], pb[gi], dh0, dgates, dhs, dhT, x, hs, w_ih, w_hh,
-                                nonlinearity, b0, b1)  # fmt: skip
 
 
 @njit(**JIT)

@@ -7,9 +7,12 @@ on the GPU runs one ``forward`` call per step.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from .._config import BATCH_CHUNK
+from .._config import BATCH_CHUNK, PARALLEL
+from .._threads import single_blas_thread
 from .._validation import check_array, check_positive_int
 
 __all__ = ["closed_loop"]
@@ -32,17 +35,33 @@ def _stacked_weights(rnn):
     return w_ih0_t, w_ihu_t, w_hh_t, b_ih, b_hh
 
 
+_pool = None
+
+
 def _run_chunks(kernel, args, B, chunk, fast):
     """Run ``kernel(*args, chunk, c0, c1, fast)`` over all chunks of ``chunk`` rows, ranges of chunks in threads.
 
     The chunks are fixed by ``chunk`` alone and each is computed the same way whichever
-    thread runs it, so results do not depend on the thread count (numba's, which
-    :func:`tsrnn.kernels._tasks.run_tasks` follows; ``TSRNN_PARALLEL=0`` runs everything in
-    the calling thread).
+    thread runs it, so results do not depend on the thread count (numba's, which this
+    follows; ``TSRNN_PARALLEL=0`` runs everything in the calling thread).
     """
-    from ..kernels._tasks import run_tasks
+    global _pool
+    import numba
 
-    run_tasks(lambda c0, c1: kernel(*args, chunk, c0, c1, fast), -(-B // chunk))
+    n = -(-B // chunk)
+    workers = min(n, numba.get_num_threads()) if PARALLEL else 1
+    with single_blas_thread():
+        if workers <= 1:
+            kernel(*args, chunk, 0, n, fast)
+            return
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=numba.config.NUMBA_NUM_THREADS, thread_name_prefix="tsrnn")
+        bounds = np.linspace(0, n, workers + 1).round().astype(int)
+        jobs = [_pool.submit(kernel, *args, chunk, int(c0), int(c1), fast) for c0, c1 in itertools.pairwise(bounds)]
+        for job in jobs:
+            job.result()
 
 
 def closed_loop(model, first, state, steps, history=None, lag=None):
