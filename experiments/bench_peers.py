@@ -203,6 +203,7 @@ def speed_tsrnn(cell, train, windows, profile):
 
 def profile_tsrnn(fc, df):
     """Shares of one warm fit's wall time in the compiled step's parts (timers around its calls)."""
+    import tsrnn.nn.fused_step as fused_step
     from tsrnn.data.fused_gather import FusedGather
     from tsrnn.nn.fused_step import FusedStep
     from tsrnn.nn.recurrent import _Recurrent
@@ -223,8 +224,11 @@ def profile_tsrnn(fc, df):
 
         setattr(cls, name, wrapper)
 
+    # The layers' calls: the public ones (unfused paths) and the fused step's time-major ones
+    # (tsrnn.nn.recurrent_train, called through fused_step's names).
     for cls, name, key in [(FusedGather, "gather", "gather"), (FusedStep, "gradients", "gradients"),
                            (_Recurrent, "forward", "recurrent"), (_Recurrent, "backward", "recurrent"),
+                           (fused_step, "forward_train", "recurrent"), (fused_step, "backward_train", "recurrent"),
                            (TBPTTTrainer, "step", "step")]:  # fmt: skip
         timed(cls, name, key)
     t0 = time.perf_counter()
