@@ -378,7 +378,7 @@ def test_validation_scorer_falls_back_where_the_pass_does_not_apply(unfused):
                             ({"fill_missing": "mask"}, False), ({"distribution": "normal"}, False)]:  # fmt: skip
         fc = RNNForecaster(**small, **params).fit(y)
         val_set = (list(np.random.default_rng(0).standard_normal((3, 60))), np.zeros((3, 6)), None, np.zeros(3, int))
-        loss = get_loss(fc.loss) if fc.quantiles_ is None else None
+        loss = get_loss(fc.loss_) if fc.quantiles_ is None else None
         scorer = validation_scorer(fc, fc.models_[0], fc.windows_[0], val_set, loss)
         assert isinstance(scorer, ValidationPass) is covered
         with unfused:

@@ -66,7 +66,7 @@ def test_calendar_features_learn_a_weekend_effect_a_day_window_cannot_see():
     errors = {}
     for calendar in (False, True):
         f = RNNForecaster(cell="gru", hidden_size=16, window=24, horizon=24, season_length=24, epochs=8,
-                          windows_per_epoch=2000, lr=1e-2, random_state=0, calendar_features=calendar)  # fmt: skip
+                          windows_per_epoch=2000, lr=1e-2, random_state=0, calendar_features=calendar, loss="mse")  # fmt: skip
         f.fit(y[:train_n])
         errors[calendar] = np.mean([np.abs(f.predict(y=y[:o]).to_numpy() - y.to_numpy()[o : o + 24]).mean()
                                     for o in range(train_n, n, 24)])  # fmt: skip
