@@ -73,10 +73,11 @@ class FusedStep:
             and type(loss) in _KINDS
         )
 
-    def _buf(self, name, shape, dtype):
+    def _buf(self, name, shape, dtype, zeroed=False):
+        """A buffer reused across batches; ``zeroed``: filled with zeros when (re)allocated."""
         buf = self._bufs.get(name)
         if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._bufs[name] = np.empty(shape, dtype=dtype)
+            buf = self._bufs[name] = (np.zeros if zeroed else np.empty)(shape, dtype=dtype)
         return buf
 
     def gradients(self, x, y, weight):
@@ -193,8 +194,6 @@ class FusedStep:
         value, dpred = self._loss(pred, y[:, -1], None if weight is None else weight[:, -1])
         head.grads["weight"] += dpred.T @ h_last
         head.grads["bias"] += dpred.sum(axis=0)
-        d = self._bufs.get("d_last")
-        if d is None or d.shape != hs[1:].shape or d.dtype != hs.dtype:
-            d = self._bufs["d_last"] = np.zeros(hs[1:].shape, dtype=hs.dtype)  # only its last step is ever written
+        d = self._buf("d_last", hs[1:].shape, hs.dtype, zeroed=True)  # only its last step is ever written
         np.matmul(dpred, W, out=d[-1])
         return value, d

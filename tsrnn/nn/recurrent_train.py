@@ -58,7 +58,7 @@ def forward_train(rnn, x):
     B, T, I = x.shape
     inp = _scratch(rnn, "x_time_major", 0, (T, B, I))
     np.copyto(inp, x.transpose(1, 0, 2))
-    h0, c0 = rnn._zero_state(B) if rnn._has_cell_state else (rnn._zero_state(B), None)
+    h0, c0 = rnn._check_state(None, B, "state")
     with reused_states(rnn):
         layers = rnn._run_layers(inp, h0, c0)
     return layers[-1]["hs"]
@@ -75,7 +75,5 @@ def backward_train(rnn, d):
     d : (T, B, H) C-contiguous array of the layer's dtype
         Gradient of the loss with respect to ``hs[1:]``, finite (the caller's own buffer).
     """
-    B = d.shape[1]
-    zeros = rnn._zero_state(B)
-    dh, dc = zeros if rnn._has_cell_state else (zeros, None)
+    dh, dc = rnn._check_state(None, d.shape[1], "dstate")
     rnn._run_layers_back(d, dh, dc)
