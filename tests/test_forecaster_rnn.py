@@ -455,6 +455,8 @@ def test_new_parameters_are_validated_in_fit():
         (dict(scaler="window", training="stateful"), r"training='stateful' runs along whole series, without windows"),
         (dict(baseline="theta"), r"baseline='theta' is not known"),
         (dict(log="yes"), r"log='yes' is not known; expected 'auto', True or False"),
+        (dict(loss="msee"), r"loss='msee' is not known; expected one of \['auto', 'mse', 'mae', 'l1', 'huber'\]"),
+        (dict(loss="pinball"), r"loss='pinball' is not known; .* set quantiles= or distribution= instead"),
         (dict(lr_schedule="step"), r"lr_schedule='step' is not known"),
         (dict(n_ensemble=0), r"n_ensemble must be an integer >= 1, got 0"),
         (dict(season_length=0), r"season_length must be an integer >= 1, got 0"),

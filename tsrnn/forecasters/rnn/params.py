@@ -82,7 +82,14 @@ def _check_network_and_windows(fc):
         raise ValueError(f"dtype={fc.dtype!r} is not supported; expected 'float32' or 'float64'")
 
 
+#: Point losses an RNNForecaster trains on ("auto" resolves to one of them: :func:`.auto_rules.resolve_loss`).
+_RNN_LOSSES = ("auto", "mse", "mae", "l1", "huber")
+
+
 def _check_training(fc):
+    if not (isinstance(fc.loss, str) and fc.loss in _RNN_LOSSES):
+        raise ValueError(f"loss={fc.loss!r} is not known; expected one of {list(_RNN_LOSSES)} (the quantile and "
+                         "distribution heads train on their own losses: set quantiles= or distribution= instead)")  # fmt: skip
     if not (isinstance(fc.epochs, str) and fc.epochs == "auto"):
         check_positive_int(fc.epochs, "epochs")
     check_positive_int(fc.batch_size, "batch_size")
